@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The contract between the daemon and the BPF templates: the layout of the
+ * maps the templates read and of the packet context they build.
+ *
+ * Included by BPF code (after vmlinux.h) and by userspace (after
+ * <linux/types.h>), so it only uses __uNN types and plain C.
+ */
+#ifndef BPFILTER_ABI_H
+#define BPFILTER_ABI_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define BF_RULE_MAX_MATCHERS 32
+#define BF_CMP_MAX 16
+#define BF_SET_MAX_COMPS 4
+#define BF_SET_KEY_MAX 40
+#define BF_LPM_DATA_MAX 16
+
+/* Packet features found by the parser; a matcher lists those it needs. */
+enum bf_pkt_flag {
+	BF_PKT_IPV4 = 1U << 0,
+	BF_PKT_IPV6 = 1U << 1,
+	BF_PKT_TCP = 1U << 2,
+	BF_PKT_UDP = 1U << 3,
+	BF_PKT_ICMP = 1U << 4,
+	BF_PKT_ICMPV6 = 1U << 5,
+	/* TCP or UDP header present: sport and dport are valid. */
+	BF_PKT_PORTS = 1U << 6,
+	/* L3 protocol known (Ethernet type or hook family). */
+	BF_PKT_L3 = 1U << 7,
+	/* L4 protocol known: not a non-first fragment, headers in bounds. */
+	BF_PKT_L4 = 1U << 8,
+};
+
+/* IPv6 extension headers seen while walking the header chain. */
+enum bf_exthdr_flag {
+	BF_EXT_HOP = 1U << 0,
+	BF_EXT_ROUTE = 1U << 1,
+	BF_EXT_FRAG = 1U << 2,
+	BF_EXT_AH = 1U << 3,
+	BF_EXT_DST = 1U << 4,
+	BF_EXT_MH = 1U << 5,
+};
+
+/*
+ * Everything a rule can look at, parsed once per packet. Multi-byte fields
+ * are big-endian, so a byte-wise comparison of a field is also its numeric
+ * comparison (ranges rely on it).
+ */
+struct bf_pkt {
+	__u32 flags;
+	__u32 len; /* host order, for byte counters; not matchable */
+	__u32 ifindex; /* big-endian */
+	__u32 mark; /* big-endian */
+	__u32 random; /* big-endian, drawn once per packet if needed */
+	__u16 l3_proto; /* big-endian EtherType */
+	__u8 l4_proto;
+	__u8 tcp_flags;
+	__u16 sport;
+	__u16 dport;
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 exthdrs;
+	__u8 pad0;
+	__u8 saddr[16]; /* IPv4 addresses use the first 4 bytes */
+	__u8 daddr[16];
+};
+
+enum bf_cmp_op {
+	BF_CMP_EQ = 0, /* (field & mask) == value */
+	BF_CMP_RANGE, /* value <= field <= mask, big-endian bytes */
+	BF_CMP_ANY, /* (field & mask) != 0 */
+	BF_CMP_ALL, /* (field & mask) == mask */
+	BF_CMP_SET, /* key built from the packet is in set `arg` */
+	BF_CMP_PROB, /* packet's random value < arg (big-endian) */
+	_BF_CMP_MAX,
+};
+
+/*
+ * One comparison. The daemon translates every matcher of the language into
+ * one of these: the template never knows what "ip4.snet" means, only which
+ * bytes of struct bf_pkt to compare with what.
+ */
+struct bf_matcher_rec {
+	__u16 off; /* offset of the field in struct bf_pkt */
+	__u8 len; /* 1..BF_CMP_MAX */
+	__u8 op; /* enum bf_cmp_op */
+	__u8 negate;
+	__u8 pad[3];
+	__u32 req; /* enum bf_pkt_flag bits the packet must have */
+	__u32 arg;
+	__u8 value[BF_CMP_MAX];
+	__u8 mask[BF_CMP_MAX];
+};
+
+enum bf_verdict {
+	BF_VERDICT_ACCEPT = 0,
+	BF_VERDICT_DROP,
+	BF_VERDICT_CONTINUE,
+	_BF_VERDICT_MAX,
+};
+
+enum bf_rule_flag {
+	BF_RULE_COUNTER = 1U << 0,
+};
+
+struct bf_rule_rec {
+	__u32 first_matcher; /* index in the matchers map */
+	__u16 nmatchers;
+	__u8 verdict; /* enum bf_verdict */
+	__u8 flags; /* enum bf_rule_flag */
+};
+
+struct bf_set_comp {
+	__u16 off; /* offset of the field in struct bf_pkt */
+	__u8 len;
+	__u8 pad;
+};
+
+struct bf_set_rec {
+	__u32 req;
+	__u8 ncomps;
+	__u8 lpm; /* prefix set: looked up in the LPM trie */
+	__u8 pad[2];
+	struct bf_set_comp comps[BF_SET_MAX_COMPS];
+};
+
+/* Key of the exact-match sets hash map: all sets of a chain share it. */
+struct bf_set_key {
+	__u32 set;
+	__u8 data[BF_SET_KEY_MAX];
+};
+
+/* Key of the prefix sets LPM trie: the set index is the first 32 bits of
+ * the prefix, so the sets of a chain never match each other's elements. */
+struct bf_lpm_key {
+	__u32 prefixlen;
+	__u32 set; /* big-endian */
+	__u8 data[BF_LPM_DATA_MAX];
+};
+
+struct bf_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+enum bf_hook {
+	BF_HOOK_XDP = 0,
+	BF_HOOK_TC_INGRESS,
+	BF_HOOK_TC_EGRESS,
+	BF_HOOK_NF_PRE_ROUTING,
+	BF_HOOK_NF_LOCAL_IN,
+	BF_HOOK_NF_FORWARD,
+	BF_HOOK_NF_LOCAL_OUT,
+	BF_HOOK_NF_POST_ROUTING,
+	BF_HOOK_CGROUP_SKB_INGRESS,
+	BF_HOOK_CGROUP_SKB_EGRESS,
+	_BF_HOOK_MAX,
+};
+
+/*
+ * Read-only configuration, patched into each template's .rodata before
+ * load. Counters map layout: one slot per rule, then the policy and error
+ * slots.
+ */
+struct bf_cfg {
+	__u32 nrules;
+	__u8 hook; /* enum bf_hook */
+	__u8 policy; /* enum bf_verdict */
+	__u8 debug; /* log failed kernel calls with bpf_printk */
+	__u8 need_random; /* some rule uses meta.probability */
+};
+
+#endif /* BPFILTER_ABI_H */

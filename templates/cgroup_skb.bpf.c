@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cgroup_skb template, for ingress and egress of a cgroup v2 (the daemon
+ * sets the expected attach type before load). Packets start at the network
+ * header; the family comes from skb->protocol.
+ */
+#define BF_HCTX struct __sk_buff
+
+#include "common.h"
+
+static __always_inline int bf_load(struct __sk_buff *skb, __u32 off, void *buf, __u32 len)
+{
+	return bpf_skb_load_bytes(skb, off, buf, len);
+}
+
+#include "engine.h"
+#include "parse.h"
+
+SEC("cgroup_skb/ingress")
+int bf_cgroup_skb(struct __sk_buff *skb)
+{
+	struct bf_run run = {};
+
+	run.pkt.len = skb->len;
+	run.pkt.ifindex = bpf_htonl(skb->ifindex);
+	run.pkt.mark = bpf_htonl(skb->mark);
+	if (bf_cfg.nrules)
+		bf_parse_l3(skb, &run.pkt, 0, skb->protocol);
+
+	return bf_run_rules(&run) == BF_VERDICT_DROP ? 0 : 1;
+}

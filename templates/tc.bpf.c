@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TC template, attached with tcx links to ingress or egress (the daemon sets
+ * the expected attach type before load). Packets start at Ethernet.
+ */
+#define BF_HCTX struct __sk_buff
+
+#include "common.h"
+
+static __always_inline int bf_load(struct __sk_buff *skb, __u32 off, void *buf, __u32 len)
+{
+	return bpf_skb_load_bytes(skb, off, buf, len);
+}
+
+#include "engine.h"
+#include "parse.h"
+
+SEC("tc")
+int bf_tc(struct __sk_buff *skb)
+{
+	struct bf_run run = {};
+
+	run.pkt.len = skb->len;
+	run.pkt.ifindex = bpf_htonl(skb->ifindex);
+	run.pkt.mark = bpf_htonl(skb->mark);
+	if (bf_cfg.nrules)
+		bf_parse_eth(skb, &run.pkt);
+
+	return bf_run_rules(&run) == BF_VERDICT_DROP ? TCX_DROP : TCX_PASS;
+}

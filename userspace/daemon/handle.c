@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "handle.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/helper.h"
+#include "lib/request.h"
+#include "log.h"
+
+static int bf_fail(struct bf_response *resp, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(resp->message, sizeof(resp->message), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static bool bf_opts_equal(const struct bf_hookopts *a, const struct bf_hookopts *b)
+{
+	return a->used == b->used && a->ifindex == b->ifindex && !strcmp(a->cgpath, b->cgpath) &&
+	       a->family == b->family && a->priorities[0] == b->priorities[0] &&
+	       a->priorities[1] == b->priorities[1];
+}
+
+/* Take the single chain of a chain set/load/update request. */
+static int bf_req_chain(struct bf_request *req, struct bf_chain **chain, struct bf_response *resp)
+{
+	if (!req->ruleset || req->ruleset->nchains != 1)
+		return bf_fail(resp, -EINVAL, "request must carry exactly one chain");
+	*chain = TAKE_PTR(req->ruleset->chains[0]);
+	req->ruleset->nchains = 0;
+	return 0;
+}
+
+static int bf_attach_if_needed(struct bf_cgen *cg, struct bf_response *resp)
+{
+	if (!bf_chain_attachable(cg->chain))
+		return 0;
+	return bf_cgen_attach(cg, resp->message, sizeof(resp->message));
+}
+
+/* Put @old back on its hook after a failed replacement. */
+static void bf_restore(struct bf_cgen *old, bool was_attached)
+{
+	char err[BF_RESPONSE_MSG_LEN];
+
+	if (was_attached && !old->att && bf_cgen_attach(old, err, sizeof(err)))
+		bf_error("cannot restore chain '%s': %s", old->chain->name, err);
+}
+
+static int bf_chain_set(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp)
+{
+	struct bf_chain *chain = NULL;
+	_cleanup_bf_cgen_ struct bf_cgen *cg = NULL;
+	struct bf_cgen *old;
+	bool was_attached;
+	int r;
+
+	r = bf_req_chain(req, &chain, resp);
+	if (r)
+		return r;
+	old = bf_ctx_find(ctx, chain->name);
+	r = bf_cgen_new(chain, &cg, resp->message, sizeof(resp->message));
+	if (r)
+		return r;
+
+	/* Same hook and options as the attached chain: swap atomically. */
+	if (old && old->att && bf_chain_attachable(cg->chain) && old->chain->hook == cg->chain->hook &&
+	    bf_opts_equal(&old->chain->opts, &cg->chain->opts)) {
+		r = bf_attach_update(old->att, cg->prog, resp->message, sizeof(resp->message));
+		if (r)
+			return r;
+		cg->att = TAKE_PTR(old->att);
+		bf_ctx_remove(ctx, cg->chain->name);
+		return bf_ctx_add(ctx, TAKE_PTR(cg));
+	}
+
+	was_attached = old && old->att;
+	if (old)
+		bf_attach_free(&old->att);
+	r = bf_attach_if_needed(cg, resp);
+	if (r) {
+		if (old)
+			bf_restore(old, was_attached);
+		return r;
+	}
+	if (old)
+		bf_ctx_remove(ctx, cg->chain->name);
+	return bf_ctx_add(ctx, TAKE_PTR(cg));
+}
+
+static int bf_chain_load(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp)
+{
+	struct bf_chain *chain = NULL;
+	_cleanup_bf_cgen_ struct bf_cgen *cg = NULL;
+	int r;
+
+	r = bf_req_chain(req, &chain, resp);
+	if (r)
+		return r;
+	if (bf_ctx_find(ctx, chain->name)) {
+		r = bf_fail(resp, -EEXIST, "chain '%s' already exists", chain->name);
+		bf_chain_free(&chain);
+		return r;
+	}
+	/* Loading never attaches: hook options are ignored. */
+	memset(&chain->opts, 0, sizeof(chain->opts));
+	r = bf_cgen_new(chain, &cg, resp->message, sizeof(resp->message));
+	if (r)
+		return r;
+	return bf_ctx_add(ctx, TAKE_PTR(cg));
+}
+
+static int bf_chain_attach(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp)
+{
+	struct bf_cgen *cg = bf_ctx_find(ctx, req->name);
+	struct bf_hookopts saved;
+	int r;
+
+	if (!cg)
+		return bf_fail(resp, -ENOENT, "no chain named '%s'", req->name);
+	if (cg->att)
+		return bf_fail(resp, -EBUSY, "chain '%s' is already attached", req->name);
+
+	saved = cg->chain->opts;
+	cg->chain->opts = req->opts;
+	r = bf_chain_validate(cg->chain, resp->message, sizeof(resp->message));
+	r = r ?: bf_chain_resolve(cg->chain, resp->message, sizeof(resp->message));
+	if (!r && !bf_chain_attachable(cg->chain))
+		r = bf_fail(resp, -EINVAL, "chain '%s': missing hook options to attach it",
+			    req->name);
+	r = r ?: bf_cgen_attach(cg, resp->message, sizeof(resp->message));
+	if (r)
+		cg->chain->opts = saved;
+	return r;
+}
+
+static int bf_chain_update(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp)
+{
+	struct bf_chain *chain = NULL;
+	struct bf_cgen *cg;
+	int r;
+
+	r = bf_req_chain(req, &chain, resp);
+	if (r)
+		return r;
+	cg = bf_ctx_find(ctx, chain->name);
+	if (!cg) {
+		r = bf_fail(resp, -ENOENT, "no chain named '%s'", chain->name);
+		bf_chain_free(&chain);
+		return r;
+	}
+	return bf_cgen_update(cg, chain, resp->message, sizeof(resp->message));
+}
+
+/* Replace every chain: all new chains load first; if one fails, or one
+ * can't attach, the old ruleset stays (or is put back). */
+static int bf_ruleset_set(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp)
+{
+	struct bf_ctx new = {}, old = {};
+	bool *was_attached = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < (req->ruleset ? req->ruleset->nchains : 0); i++) {
+		struct bf_chain *chain = TAKE_PTR(req->ruleset->chains[i]);
+		struct bf_cgen *cg;
+
+		if (bf_ctx_find(&new, chain->name)) {
+			r = bf_fail(resp, -EEXIST, "chain '%s' is defined twice", chain->name);
+			bf_chain_free(&chain);
+			goto err_new;
+		}
+		r = bf_cgen_new(chain, &cg, resp->message, sizeof(resp->message));
+		r = r ?: bf_ctx_add(&new, cg);
+		if (r)
+			goto err_new;
+	}
+
+	bf_ctx_steal(ctx, &old);
+	was_attached = calloc(old.ncgens + 1, sizeof(*was_attached));
+	if (!was_attached) {
+		r = bf_fail(resp, -ENOMEM, "out of memory");
+		goto err_restore;
+	}
+	for (size_t i = 0; i < old.ncgens; i++) {
+		was_attached[i] = old.cgens[i]->att;
+		bf_attach_free(&old.cgens[i]->att);
+	}
+	for (size_t i = 0; i < new.ncgens; i++) {
+		r = bf_attach_if_needed(new.cgens[i], resp);
+		if (r)
+			goto err_restore;
+	}
+
+	bf_ctx_clean(&old);
+	bf_ctx_steal(&new, ctx);
+	free(was_attached);
+	return 0;
+
+err_restore:
+	bf_ctx_clean(&new);
+	for (size_t i = 0; was_attached && i < old.ncgens; i++)
+		bf_restore(old.cgens[i], was_attached[i]);
+	bf_ctx_steal(&old, ctx);
+	free(was_attached);
+	return r;
+err_new:
+	bf_ctx_clean(&new);
+	return r;
+}
+
+/* Answer with chains borrowed from @ctx, counters read now. */
+static int bf_get(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp,
+		  struct bf_ruleset *out)
+{
+	for (size_t i = 0; i < ctx->ncgens; i++) {
+		struct bf_cgen *cg = ctx->cgens[i];
+		int r;
+
+		if (req->cmd == BF_CMD_CHAIN_GET && strcmp(cg->chain->name, req->name))
+			continue;
+		r = bf_cgen_fetch_counters(cg);
+		if (r)
+			return bf_fail(resp, r, "cannot read the counters of chain '%s': %s",
+				       cg->chain->name, strerror(-r));
+		r = bf_ruleset_add_chain(out, cg->chain);
+		if (r)
+			return bf_fail(resp, r, "out of memory");
+	}
+	if (req->cmd == BF_CMD_CHAIN_GET && !out->nchains)
+		return bf_fail(resp, -ENOENT, "no chain named '%s'", req->name);
+	return 0;
+}
+
+static int bf_dispatch(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp,
+		       struct bf_ruleset *borrowed)
+{
+	switch (req->cmd) {
+	case BF_CMD_RULESET_SET:
+		return bf_ruleset_set(ctx, req, resp);
+	case BF_CMD_RULESET_GET:
+	case BF_CMD_CHAIN_GET:
+		return bf_get(ctx, req, resp, borrowed);
+	case BF_CMD_RULESET_FLUSH:
+		bf_ctx_clean(ctx);
+		return 0;
+	case BF_CMD_CHAIN_SET:
+		return bf_chain_set(ctx, req, resp);
+	case BF_CMD_CHAIN_LOAD:
+		return bf_chain_load(ctx, req, resp);
+	case BF_CMD_CHAIN_ATTACH:
+		return bf_chain_attach(ctx, req, resp);
+	case BF_CMD_CHAIN_UPDATE:
+		return bf_chain_update(ctx, req, resp);
+	case BF_CMD_CHAIN_FLUSH:
+		if (bf_ctx_remove(ctx, req->name))
+			return bf_fail(resp, -ENOENT, "no chain named '%s'", req->name);
+		return 0;
+	default:
+		return bf_fail(resp, -EINVAL, "unknown command %d", req->cmd);
+	}
+}
+
+int bf_handle(struct bf_ctx *ctx, const void *buf, size_t len, void **out, size_t *out_len)
+{
+	struct bf_request req = {};
+	struct bf_response resp = {};
+	struct bf_ruleset borrowed = {};
+	int r;
+
+	r = bf_request_unpack(buf, len, &req);
+	if (r) {
+		resp.status = bf_fail(&resp, r, "malformed request");
+	} else {
+		req.name[sizeof(req.name) - 1] = '\0';
+		resp.status = bf_dispatch(ctx, &req, &resp, &borrowed);
+		if (resp.status && !resp.message[0])
+			bf_fail(&resp, resp.status, "%s", strerror(-resp.status));
+		if (resp.status)
+			bf_info("%s failed: %s", bf_cmd_to_str(req.cmd), resp.message);
+		else
+			bf_dbg("%s done", bf_cmd_to_str(req.cmd));
+	}
+	if (borrowed.nchains)
+		resp.ruleset = &borrowed;
+
+	r = bf_response_pack(&resp, out, out_len);
+	/* The chains are ctx's: only drop the array and the counters. */
+	for (size_t i = 0; i < borrowed.nchains; i++) {
+		free(borrowed.chains[i]->counters);
+		borrowed.chains[i]->counters = NULL;
+	}
+	free(borrowed.chains);
+	bf_request_clean(&req);
+	return r;
+}
