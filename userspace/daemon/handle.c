@@ -9,6 +9,7 @@
 
 #include "lib/helper.h"
 #include "lib/request.h"
+#include "lib/validate.h"
 #include "log.h"
 
 static int bf_fail(struct bf_response *resp, int r, const char *fmt, ...)
