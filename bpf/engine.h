@@ -176,7 +176,7 @@ __noinline int bf_match_cmp(struct bf_pkt *pkt, struct bf_matcher_rec *m)
 			break;
 		case BF_CMP_RANGE:
 			/* Big-endian: the first differing byte decides. */
-			if (!lt && !gt && b != v)
+			if (!gt && b != v)
 				gt = b > v ? 1 : -1;
 			if (!lt && b != k)
 				lt = b < k ? 1 : -1;

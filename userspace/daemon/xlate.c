@@ -98,10 +98,15 @@ int bf_xlate_matcher(const struct bf_chain *chain, const struct bf_matcher *m,
 	rec->negate = m->negate;
 
 	if (m->op == BF_OP_IN) {
-		if (m->set >= chain->nsets)
+		struct bf_set_rec set;
+
+		/* The key's protocols are required here too, or "not in"
+		 * would match packets without them. */
+		if (m->set >= chain->nsets || bf_xlate_set(&chain->sets[m->set], &set))
 			return -EINVAL;
 		rec->op = BF_CMP_SET;
 		rec->arg = m->set;
+		rec->req = set.req;
 		return 0;
 	}
 	if ((unsigned int)m->type >= BF_MATCHER_SET)

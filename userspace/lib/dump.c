@@ -54,10 +54,11 @@ static void dump_hookopt(FILE *f, const struct bf_hookopts *o, enum bf_hookopt o
 	fprintf(f, "%s=", bf_hookopt_to_str(opt));
 	switch (opt) {
 	case BF_HOOKOPT_IFINDEX:
-		if (o->ifindex)
-			fprintf(f, "%" PRIu32, o->ifindex);
-		else
+		/* The name as written reads better and survives renumbering. */
+		if (o->ifname[0])
 			dump_word(f, o->ifname, sizeof(o->ifname));
+		else
+			fprintf(f, "%" PRIu32, o->ifindex);
 		break;
 	case BF_HOOKOPT_CGPATH:
 		dump_word(f, o->cgpath, sizeof(o->cgpath));
