@@ -31,7 +31,8 @@ enum bf_pkt_flag {
 	BF_PKT_PORTS = 1U << 6,
 	/* L3 protocol known (Ethernet type or hook family). */
 	BF_PKT_L3 = 1U << 7,
-	/* L4 protocol known: not a non-first fragment, headers in bounds. */
+	/* L4 protocol known (also for non-first fragments, which have no
+	 * transport header: those lack BF_PKT_TCP and friends). */
 	BF_PKT_L4 = 1U << 8,
 };
 
@@ -55,7 +56,7 @@ struct bf_pkt {
 	__u32 len; /* host order, for byte counters; not matchable */
 	__u32 ifindex; /* big-endian */
 	__u32 mark; /* big-endian */
-	__u32 random; /* big-endian, drawn once per packet if needed */
+	__u32 pad1;
 	__u16 l3_proto; /* big-endian EtherType */
 	__u8 l4_proto;
 	__u8 tcp_flags;
@@ -75,7 +76,7 @@ enum bf_cmp_op {
 	BF_CMP_ANY, /* (field & mask) != 0 */
 	BF_CMP_ALL, /* (field & mask) == mask */
 	BF_CMP_SET, /* key built from the packet is in set `arg` */
-	BF_CMP_PROB, /* packet's random value < arg (big-endian) */
+	BF_CMP_PROB, /* a random draw < arg (arg: chance scaled to 2^32) */
 	_BF_CMP_MAX,
 };
 
@@ -117,7 +118,7 @@ struct bf_rule_rec {
 struct bf_set_comp {
 	__u16 off; /* offset of the field in struct bf_pkt */
 	__u8 len;
-	__u8 pad;
+	__u8 key_off; /* offset of the component in bf_set_key.data */
 };
 
 struct bf_set_rec {
@@ -171,7 +172,7 @@ struct bf_cfg {
 	__u8 hook; /* enum bf_hook */
 	__u8 policy; /* enum bf_verdict */
 	__u8 debug; /* log failed kernel calls with bpf_printk */
-	__u8 need_random; /* some rule uses meta.probability */
+	__u8 pad;
 };
 
 #endif /* BPFILTER_ABI_H */

@@ -63,17 +63,6 @@ static int bf_prog_size_maps(struct bf_prog *prog, const struct bf_chain *chain)
 	return r;
 }
 
-static bool bf_chain_needs_random(const struct bf_chain *chain)
-{
-	for (size_t i = 0; i < chain->nrules; i++) {
-		for (size_t j = 0; j < chain->rules[i].nmatchers; j++) {
-			if (chain->rules[i].matchers[j].type == BF_MATCHER_META_PROBABILITY)
-				return true;
-		}
-	}
-	return false;
-}
-
 static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain)
 {
 	int rules_fd = bpf_map__fd(bf_prog_map(prog, "bf_rules"));
@@ -164,7 +153,6 @@ int bf_prog_load(const struct bf_chain *chain, struct bf_prog **prog, char *err,
 	p->tmpl.cfg->hook = chain->hook;
 	p->tmpl.cfg->policy = chain->policy;
 	p->tmpl.cfg->debug = bf_log_bpf_enabled();
-	p->tmpl.cfg->need_random = bf_chain_needs_random(chain);
 
 	r = bf_prog_size_maps(p, chain);
 	if (r)

@@ -22,7 +22,7 @@ static const struct bf_field bf_fields[_BF_MATCHER_MAX] = {
 	[BF_MATCHER_META_L4_PROTO] = F(l4_proto, BF_PKT_L4),
 	[BF_MATCHER_META_SPORT] = F(sport, BF_PKT_PORTS),
 	[BF_MATCHER_META_DPORT] = F(dport, BF_PKT_PORTS),
-	[BF_MATCHER_META_PROBABILITY] = F(random, 0),
+	[BF_MATCHER_META_PROBABILITY] = { 0, 0, 0 }, /* no packet field */
 	[BF_MATCHER_META_MARK] = F(mark, 0),
 	[BF_MATCHER_IP4_SADDR] = { offsetof(struct bf_pkt, saddr), 4, BF_PKT_IPV4 },
 	[BF_MATCHER_IP4_DADDR] = { offsetof(struct bf_pkt, daddr), 4, BF_PKT_IPV4 },
@@ -171,6 +171,8 @@ int bf_xlate_matcher(const struct bf_chain *chain, const struct bf_matcher *m,
 
 int bf_xlate_set(const struct bf_set *set, struct bf_set_rec *rec)
 {
+	unsigned int key_off = 0;
+
 	memset(rec, 0, sizeof(*rec));
 	if (!set->nkeys || set->nkeys > BF_SET_MAX_COMPS)
 		return -EINVAL;
@@ -184,7 +186,9 @@ int bf_xlate_set(const struct bf_set *set, struct bf_set_rec *rec)
 			return -EINVAL;
 		rec->comps[i].off = bf_fields[t].off;
 		rec->comps[i].len = bf_fields[t].len;
+		rec->comps[i].key_off = key_off;
 		rec->req |= bf_fields[t].req;
+		key_off += bf_fields[t].len;
 	}
 	return 0;
 }
