@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * End-to-end test harness: a private bpfilter daemon per test, bfcli runs
+ * with their exit status and output, network namespaces joined to the root
+ * namespace by a veth pair, cgroups, and real traffic generated in C.
+ *
+ * A test sets up the fixtures it needs with e2e_env_setup() on a variable
+ * declared _cleanup_e2e_env_: whatever happens, the daemon is stopped and
+ * every namespace, interface and cgroup the test created is removed when
+ * the variable goes out of scope. Leftovers of an earlier run that was
+ * killed (names starting with "bft") are removed before the first fixture
+ * is created.
+ */
+#ifndef BF_E2E_H
+#define BF_E2E_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "test.h"
+
+/*
+ * Every assertion failure of an e2e test is counted, so the fixtures know
+ * when to print the daemon's log. test.h keeps its own count private, hence
+ * ASSERT_TRUE() (which the other ASSERT_*() expand to) is wrapped here.
+ */
+extern int e2e_nfailures;
+#undef ASSERT_TRUE
+#define ASSERT_TRUE(cond, ...)                                         \
+	({                                                             \
+		bool _ok_ = (cond);                                    \
+		if (!_ok_) {                                           \
+			e2e_nfailures++;                               \
+			bf_test_fail(__FILE__, __LINE__, __VA_ARGS__); \
+		}                                                      \
+		_ok_;                                                  \
+	})
+
+/* Prefix of every object the harness creates: netns, veth, cgroup. */
+#define E2E_PREFIX "bft"
+
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on
+ * hybrid systems); NULL if it isn't. */
+const char *e2e_cgroup_root(void);
+
+struct e2e_daemon {
+	pid_t pid; /* 0 when not running */
+	char sock[108];
+	char log[64];
+};
+
+/* What a bfcli run gave. */
+struct e2e_out {
+	int status; /* exit status; -1 if killed by a signal or timed out */
+	char *out;
+	char *err;
+};
+
+/*
+ * A network namespace "bft<pid>_<n>" and a veth pair: host_if in the root
+ * namespace (10.213.N.1/24, fd00:bf:N::1/64), ns_if inside
+ * (10.213.N.2/24, fd00:bf:N::2/64).
+ */
+struct e2e_netns {
+	bool created;
+	unsigned int n;
+	char name[32];
+	char host_if[IF_NAMESIZE];
+	char ns_if[IF_NAMESIZE];
+	unsigned int host_ifindex;
+	char host4[16];
+	char ns4[16];
+	char host6[48];
+	char ns6[48];
+};
+
+/* A cgroup v2 "bft<pid>_<n>" under e2e_cgroup_root(). */
+struct e2e_cgroup {
+	bool created;
+	char path[256];
+};
+
+enum e2e_fixture {
+	E2E_DAEMON = 1U << 0,
+	E2E_NETNS = 1U << 1,
+	E2E_CGROUP = 1U << 2,
+};
+
+/* One test's world. */
+struct e2e_env {
+	unsigned int flags; /* enum e2e_fixture */
+	int nfailures_at_start;
+	struct e2e_daemon daemon;
+	struct e2e_netns ns;
+	struct e2e_cgroup cg;
+};
+
+/*
+ * Create the fixtures in @flags. On failure the test is marked failed
+ * (or skipped, when not root) and false is returned; what was created is
+ * still removed by e2e_env_teardown().
+ */
+bool e2e_env_setup(struct e2e_env *env, unsigned int flags);
+/* Stop the daemon (printing its log if the test failed) and remove every
+ * fixture. Idempotent. */
+void e2e_env_teardown(struct e2e_env *env);
+#define _cleanup_e2e_env_ __attribute__((cleanup(e2e_env_teardown)))
+
+/* Remove every leftover "bft*" object whose run is over. Done once by the
+ * first e2e_env_setup(). */
+void e2e_remove_stale(void);
+
+/* Binary @name next to the running bf_selftests (build/bin/). */
+const char *e2e_bin(const char *name);
+
+int e2e_daemon_start(struct e2e_daemon *d);
+/* SIGTERM and wait; the exit status, -1 if it had to be killed. With
+ * @keep_log (a failed test) or -v, print the daemon's log; with @keep_log,
+ * keep the log file. */
+int e2e_daemon_stop(struct e2e_daemon *d, bool keep_log);
+/* The daemon process still exists (has not exited). */
+bool e2e_daemon_alive(struct e2e_daemon *d);
+void e2e_daemon_print_log(const struct e2e_daemon *d);
+
+/*
+ * Run "bfcli --socket SOCK ARGS...": the arguments end with NULL. Frees what
+ * @out held before. Returns out->status.
+ */
+int e2e_bfcli(const struct e2e_daemon *d, struct e2e_out *out, ...)
+	__attribute__((sentinel));
+void e2e_out_clean(struct e2e_out *out);
+#define _cleanup_e2e_out_ __attribute__((cleanup(e2e_out_clean)))
+
+/* Assert a bfcli run succeeded, showing its stderr if not. */
+#define ASSERT_BFCLI_OK(o, what)                                                    \
+	ASSERT_TRUE((o)->status == 0, "%s: bfcli exited with %d, stderr: %s", what, \
+		    (o)->status, (o)->err ? (o)->err : "")
+
+/* Assert a bfcli run failed with a one-line error containing @needle. */
+#define ASSERT_BFCLI_FAILS(o, needle, what)                                          \
+	({                                                                          \
+		bool _r_ = ASSERT_TRUE((o)->status > 0, "%s: bfcli exited with %d", \
+				       what, (o)->status);                          \
+		_r_ &= ASSERT_TRUE(e2e_one_line((o)->err),                          \
+				   "%s: stderr is not one line: '%s'", what,        \
+				   (o)->err);                                       \
+		_r_ &= ASSERT_TRUE(e2e_contains((o)->err, needle),                  \
+				   "%s: stderr lacks '%s': '%s'", what, needle,     \
+				   (o)->err);                                       \
+		_r_;                                                                \
+	})
+
+/* Run bfcli (arguments after @what, without the final NULL) and assert it
+ * succeeded. Evaluates to the assertion's result. */
+#define ASSERT_BFCLI(d, what, ...)                                  \
+	({                                                          \
+		struct e2e_out _o_ = {};                            \
+		bool _r_;                                           \
+		e2e_bfcli((d), &_o_, __VA_ARGS__, NULL);            \
+		_r_ = ASSERT_BFCLI_OK(&_o_, what);                  \
+		e2e_out_clean(&_o_);                                \
+		_r_;                                                \
+	})
+
+bool e2e_contains(const char *haystack, const char *needle);
+/* Exactly one non-empty line (a trailing newline allowed). */
+bool e2e_one_line(const char *s);
+
+/* Counters of one chain, as bfcli prints them. -1: not printed. */
+#define E2E_MAX_RULES 16
+struct e2e_counters {
+	long long policy_pkts;
+	long long policy_bytes;
+	long long error_pkts;
+	size_t nrules;
+	long long rule_pkts[E2E_MAX_RULES];
+	long long rule_bytes[E2E_MAX_RULES];
+};
+
+/* Parse chain @name's counters out of "chain get" or "ruleset get" output.
+ * -ENOENT if the chain isn't there. */
+int e2e_parse_counters(const char *text, const char *name, struct e2e_counters *c);
+/* Run "chain get --name @name" and parse it. */
+int e2e_chain_counters(const struct e2e_daemon *d, const char *name, struct e2e_counters *c);
+/* "ruleset get" without its counters lines, in a new string (free() it);
+ * NULL if bfcli failed. */
+char *e2e_ruleset_snapshot(const struct e2e_daemon *d);
+
+/* Where a process runs: a namespace (NULL: the root one) and a cgroup
+ * (NULL: ours). */
+struct e2e_ep {
+	const struct e2e_netns *ns;
+	const struct e2e_cgroup *cg;
+};
+
+#define E2E_ROOT (&(const struct e2e_ep){ 0 })
+#define E2E_IN_NS(nsp) (&(const struct e2e_ep){ .ns = (nsp) })
+#define E2E_IN_CG(cgp) (&(const struct e2e_ep){ .cg = (cgp) })
+
+/*
+ * Send @count UDP datagrams from a process in @src to @addr:@port, received
+ * by a socket bound to the port (any address) by a process in @dst. Returns
+ * how many arrived, or a negative errno if the exchange couldn't be set up.
+ */
+int e2e_udp(const struct e2e_ep *src, const struct e2e_ep *dst, const char *addr,
+	    uint16_t port, int count);
+/* Connect over TCP from @src to @addr:@port, listened on in @dst: 0 if it
+ * connected, -ETIMEDOUT, -ECONNREFUSED, ... otherwise. */
+int e2e_tcp_connect(const struct e2e_ep *src, const struct e2e_ep *dst, const char *addr,
+		    uint16_t port);
+/* Send @count ICMP/ICMPv6 echo requests from @src to @addr; the number of
+ * replies. */
+int e2e_ping(const struct e2e_ep *src, const char *addr, int count);
+
+/* A background process sending UDP datagrams to @addr on each port of
+ * @ports in turn, one every @interval_us, until stopped. */
+struct e2e_stream {
+	pid_t pid;
+};
+int e2e_stream_start(struct e2e_stream *s, const struct e2e_ep *src, const char *addr,
+		     const uint16_t *ports, size_t nports, unsigned int interval_us);
+void e2e_stream_stop(struct e2e_stream *s);
+#define _cleanup_e2e_stream_ __attribute__((cleanup(e2e_stream_stop)))
+
+/* UDP sockets in the calling process. */
+int e2e_udp_open(int family, uint16_t port);
+void e2e_udp_drain(int fd);
+/* Datagrams arriving on each of @fds during @ms milliseconds. */
+void e2e_udp_count(const int *fds, size_t nfds, int ms, int *counts);
+
+/* Datagrams per traffic check, and the smallest packet the harness sends
+ * (IPv4 + UDP + 12 bytes of payload). */
+#define E2E_NPKTS 10
+#define E2E_MIN_PKT_BYTES 40
+
+#define ASSERT_FLOWS(n, what) ASSERT_EQ((n), E2E_NPKTS, what)
+#define ASSERT_DROPPED(n, what) ASSERT_EQ((n), 0, what)
+
+/* E2E_NPKTS datagrams from the namespace to the root side's address. */
+static inline int e2e_udp_in(const struct e2e_env *env, uint16_t port)
+{
+	return e2e_udp(E2E_IN_NS(&env->ns), E2E_ROOT, env->ns.host4, port, E2E_NPKTS);
+}
+
+static inline int e2e_udp6_in(const struct e2e_env *env, uint16_t port)
+{
+	return e2e_udp(E2E_IN_NS(&env->ns), E2E_ROOT, env->ns.host6, port, E2E_NPKTS);
+}
+
+/* E2E_NPKTS datagrams from the root namespace to the namespace's address. */
+static inline int e2e_udp_out(const struct e2e_env *env, uint16_t port)
+{
+	return e2e_udp(E2E_ROOT, E2E_IN_NS(&env->ns), env->ns.ns4, port, E2E_NPKTS);
+}
+
+/*
+ * Assert, from "chain get", that rule @rule of @chain counted @pkts packets
+ * (and at least E2E_MIN_PKT_BYTES bytes each), that the policy counted at
+ * least @min_policy packets and the error counter nothing.
+ */
+void e2e_check_counters(const struct e2e_env *env, const char *chain, size_t rule,
+			long long pkts, long long min_policy);
+/* Assert "chain get --name @name" fails. */
+void e2e_check_chain_absent(const struct e2e_env *env, const char *name);
+
+/* Write @text into a new temporary file; its path in @path. */
+int e2e_write_tmp(const char *text, char *path, size_t len);
+
+#endif /* BF_E2E_H */
