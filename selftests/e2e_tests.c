@@ -305,3 +305,38 @@ BF_TEST(e2e_nf_local_in_inet6)
 	ASSERT_TRUE(e2e_contains(out.out, "family=inet6"), "chain get shows the family: %s",
 		    out.out);
 }
+
+/* Two netfilter chains on one hook without priorities=: the kernel refuses
+ * two BPF programs at one priority, so the daemon picks a free pair for
+ * each, prints it, and both chains filter. */
+BF_TEST(e2e_nf_auto_priorities)
+{
+	_cleanup_e2e_env_ struct e2e_env env = {};
+	_cleanup_e2e_out_ struct e2e_out out = {};
+	static const char text[] = "chain e2e_nf_a BF_HOOK_NF_LOCAL_IN ACCEPT\n"
+				   "    rule udp.dport eq 40071 counter DROP\n"
+				   "chain e2e_nf_b BF_HOOK_NF_LOCAL_IN ACCEPT\n"
+				   "    rule udp.dport eq 40072 counter DROP\n";
+
+	if (!e2e_env_setup(&env, E2E_DAEMON | E2E_NETNS))
+		return;
+	if (!ASSERT_BFCLI(&env.daemon, "ruleset set", "ruleset", "set", "--from-str", text))
+		return;
+
+	ASSERT_DROPPED(e2e_udp_in(&env, 40071), "UDP to 40071 (first chain)");
+	ASSERT_DROPPED(e2e_udp_in(&env, 40072), "UDP to 40072 (second chain)");
+	ASSERT_FLOWS(e2e_udp_in(&env, 40073), "UDP to 40073");
+
+	e2e_bfcli(&env.daemon, &out, "ruleset", "get", NULL);
+	ASSERT_BFCLI_OK(&out, "ruleset get");
+	ASSERT_TRUE(e2e_contains(out.out, "priorities=1-2") &&
+			    e2e_contains(out.out, "priorities=3-4"),
+		    "chains should print the priorities they use:\n%s", out.out);
+
+	/* An update swaps through the pair's other priority. */
+	ASSERT_BFCLI(&env.daemon, "chain update", "chain", "update", "--from-str",
+		     "chain e2e_nf_b BF_HOOK_NF_LOCAL_IN ACCEPT rule udp.dport eq 40073 DROP");
+	ASSERT_FLOWS(e2e_udp_in(&env, 40072), "UDP to 40072 after update");
+	ASSERT_DROPPED(e2e_udp_in(&env, 40073), "UDP to 40073 after update");
+	ASSERT_DROPPED(e2e_udp_in(&env, 40071), "UDP to 40071 (first chain untouched)");
+}

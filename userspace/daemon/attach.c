@@ -17,6 +17,9 @@
 
 /* Netfilter needs one link per family; other hooks use links[0]. */
 #define BF_ATTACH_MAX_LINKS 2
+/* Without priorities=, pairs 1-2, 3-4, ... are tried until one is free:
+ * the kernel refuses two BPF netfilter programs at the same priority. */
+#define BF_NF_AUTO_PAIRS 32
 
 struct bf_attach {
 	enum bf_hook hook;
@@ -146,11 +149,16 @@ int bf_attach_new(const struct bf_chain *chain, struct bf_prog *prog, struct bf_
 	a->hook = chain->hook;
 	a->opts = chain->opts;
 	if (bf_hook_is_nf(a->hook) && !(a->opts.used & (1U << BF_HOOKOPT_PRIORITIES))) {
-		a->opts.priorities[0] = 1;
-		a->opts.priorities[1] = 2;
+		r = -EBUSY;
+		for (int i = 0; i < BF_NF_AUTO_PAIRS && r == -EBUSY; i++) {
+			a->opts.priorities[0] = 1 + 2 * i;
+			a->opts.priorities[1] = 2 + 2 * i;
+			r = bf_attach_links(a, bf_prog_bpf(prog), a->links, err, errlen);
+		}
+		a->opts.used |= 1U << BF_HOOKOPT_PRIORITIES;
+	} else {
+		r = bf_attach_links(a, bf_prog_bpf(prog), a->links, err, errlen);
 	}
-
-	r = bf_attach_links(a, bf_prog_bpf(prog), a->links, err, errlen);
 	if (r)
 		return r;
 	bf_info("chain '%s' attached to %s", chain->name,
@@ -183,6 +191,11 @@ int bf_attach_update(struct bf_attach *att, struct bf_prog *prog, char *err, siz
 	bf_attach_drop_links(att->links);
 	memcpy(att->links, links, sizeof(links));
 	return 0;
+}
+
+const struct bf_hookopts *bf_attach_opts(const struct bf_attach *att)
+{
+	return &att->opts;
 }
 
 void bf_attach_free(struct bf_attach **att)

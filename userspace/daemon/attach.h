@@ -23,6 +23,8 @@ int bf_attach_new(const struct bf_chain *chain, struct bf_prog *prog, struct bf_
  * the old one.
  */
 int bf_attach_update(struct bf_attach *att, struct bf_prog *prog, char *err, size_t errlen);
+/* The options in use, defaults filled in. */
+const struct bf_hookopts *bf_attach_opts(const struct bf_attach *att);
 /* Detach. */
 void bf_attach_free(struct bf_attach **att);
 

@@ -126,10 +126,18 @@ int bf_cgen_new(struct bf_chain *chain, struct bf_cgen **cgen, char *err, size_t
 
 int bf_cgen_attach(struct bf_cgen *cgen, char *err, size_t errlen)
 {
+	char why[256];
+	int r;
+
 	if (cgen->att)
 		return bf_err(err, errlen, -EBUSY, "chain '%s' is already attached",
 			      cgen->chain->name);
-	return bf_attach_new(cgen->chain, cgen->prog, &cgen->att, err, errlen);
+	r = bf_attach_new(cgen->chain, cgen->prog, &cgen->att, why, sizeof(why));
+	if (r)
+		return bf_err(err, errlen, r, "chain '%s': %s", cgen->chain->name, why);
+	/* Print what it is attached with, defaults included. */
+	cgen->chain->opts = *bf_attach_opts(cgen->att);
+	return 0;
 }
 
 int bf_cgen_update(struct bf_cgen *cgen, struct bf_chain *chain, char *err, size_t errlen)

@@ -22,11 +22,19 @@ static int bf_fail(struct bf_response *resp, int r, const char *fmt, ...)
 	return r;
 }
 
-static bool bf_opts_equal(const struct bf_hookopts *a, const struct bf_hookopts *b)
+/* Would @new attach where @cur is attached? @cur has the defaults the
+ * daemon picked filled in (netfilter priorities): @new without them takes
+ * the same. */
+static bool bf_opts_equal(const struct bf_hookopts *cur, const struct bf_hookopts *new)
 {
-	return a->used == b->used && a->ifindex == b->ifindex && !strcmp(a->cgpath, b->cgpath) &&
-	       a->family == b->family && a->priorities[0] == b->priorities[0] &&
-	       a->priorities[1] == b->priorities[1];
+	const uint32_t prio = 1U << BF_HOOKOPT_PRIORITIES;
+
+	if (!(new->used & prio) && (cur->used & prio))
+		return (cur->used & ~prio) == new->used && cur->ifindex == new->ifindex &&
+		       !strcmp(cur->cgpath, new->cgpath) && cur->family == new->family;
+	return cur->used == new->used && cur->ifindex == new->ifindex &&
+	       !strcmp(cur->cgpath, new->cgpath) && cur->family == new->family &&
+	       cur->priorities[0] == new->priorities[0] && cur->priorities[1] == new->priorities[1];
 }
 
 /* Take the single chain of a chain set/load/update request. */
@@ -78,6 +86,7 @@ static int bf_chain_set(struct bf_ctx *ctx, struct bf_request *req, struct bf_re
 		if (r)
 			return r;
 		cg->att = TAKE_PTR(old->att);
+		cg->chain->opts = *bf_attach_opts(cg->att);
 		bf_ctx_remove(ctx, cg->chain->name);
 		return bf_ctx_add(ctx, TAKE_PTR(cg));
 	}
