@@ -1303,3 +1303,25 @@ void e2e_udp_count(const int *fds, size_t nfds, int ms, int *counts)
 		}
 	}
 }
+
+enum e2e_xdp_mode e2e_xdp_mode(const char *ifname)
+{
+	enum e2e_xdp_mode mode = E2E_XDP_NONE;
+	char cmd[128], line[512];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip -o link show dev %s 2>/dev/null", ifname);
+	f = popen(cmd, "r");
+	if (!f)
+		return E2E_XDP_NONE;
+	if (fgets(line, sizeof(line), f)) {
+		if (strstr(line, " xdpgeneric"))
+			mode = E2E_XDP_GENERIC;
+		else if (strstr(line, " xdpdrv") || strstr(line, " xdpoffload"))
+			mode = E2E_XDP_OTHER;
+		else if (strstr(line, " xdp "))
+			mode = E2E_XDP_DRV;
+	}
+	pclose(f);
+	return mode;
+}

@@ -269,4 +269,14 @@ void e2e_check_chain_absent(const struct e2e_env *env, const char *name);
 /* Write @text into a new temporary file; its path in @path. */
 int e2e_write_tmp(const char *text, char *path, size_t len);
 
+enum e2e_xdp_mode {
+	E2E_XDP_NONE = 0,
+	E2E_XDP_DRV,
+	E2E_XDP_GENERIC,
+	E2E_XDP_OTHER,
+};
+/* How an XDP program is attached to @ifname (in this namespace), from
+ * "ip link show": "xdp" is driver mode, "xdpgeneric" generic mode. */
+enum e2e_xdp_mode e2e_xdp_mode(const char *ifname);
+
 #endif /* BF_E2E_H */

@@ -32,6 +32,9 @@ BF_TEST(e2e_xdp_udp_port_by_name)
 	if (!ASSERT_BFCLI(&env.daemon, "chain set", "chain", "set", "--from-str", text))
 		return;
 	e2e_check_counters(&env, "e2e_xdp", 0, 0, 0);
+	/* veth has native XDP: the program must not fall back to generic. */
+	ASSERT_TRUE(e2e_xdp_mode(env.ns.host_if) == E2E_XDP_DRV, "XDP on %s is not in driver mode",
+		    env.ns.host_if);
 
 	ASSERT_DROPPED(e2e_udp_in(&env, 40001), "UDP to 40001 (dropped by the rule)");
 	ASSERT_FLOWS(e2e_udp_in(&env, 40002), "UDP to 40002 (policy ACCEPT)");
