@@ -277,15 +277,27 @@ static int bf_dispatch(struct bf_ctx *ctx, struct bf_request *req, struct bf_res
 	}
 }
 
-int bf_handle(struct bf_ctx *ctx, const void *buf, size_t len, void **out, size_t *out_len)
+static bool bf_no_cli;
+
+void bf_handle_set_no_cli(bool no_cli)
+{
+	bf_no_cli = no_cli;
+}
+
+int bf_handle(struct bf_ctx *ctx, const struct ucred *peer, const void *buf, size_t len,
+	      void **out, size_t *out_len)
 {
 	struct bf_request req = {};
 	struct bf_response resp = {};
 	struct bf_ruleset borrowed = {};
 	int r;
 
+	(void)peer;
 	r = bf_request_unpack(buf, len, &req);
-	if (r) {
+	if (bf_no_cli) {
+		resp.status = bf_fail(&resp, -EPERM,
+				      "bfcli support is disabled in this daemon (--no-cli)");
+	} else if (r) {
 		resp.status = bf_fail(&resp, r, "malformed request");
 	} else {
 		req.name[sizeof(req.name) - 1] = '\0';

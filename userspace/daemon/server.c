@@ -66,14 +66,13 @@ int bf_server_open(const char *path)
 	return TAKE_FD(fd);
 }
 
-static bool bf_peer_is_root(int fd)
+static int bf_peer_cred(int fd, struct ucred *cred)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	socklen_t len = sizeof(*cred);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
-		return false;
-	return cred.uid == 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len))
+		return -errno;
+	return 0;
 }
 
 static void bf_serve_client(int fd, struct bf_ctx *ctx)
@@ -87,7 +86,9 @@ static void bf_serve_client(int fd, struct bf_ctx *ctx)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 
-	if (!bf_peer_is_root(fd)) {
+	struct ucred peer;
+
+	if (bf_peer_cred(fd, &peer) || peer.uid != 0) {
 		bf_warn("refusing a request from a non-root client");
 		return;
 	}
@@ -96,7 +97,7 @@ static void bf_serve_client(int fd, struct bf_ctx *ctx)
 		bf_warn("dropping a client: cannot read its request: %s", strerror(-r));
 		return;
 	}
-	r = bf_handle(ctx, req, req_len, &resp, &resp_len);
+	r = bf_handle(ctx, &peer, req, req_len, &resp, &resp_len);
 	if (r) {
 		bf_error("cannot build a response: %s", strerror(-r));
 		return;
