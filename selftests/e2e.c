@@ -390,7 +390,20 @@ static void e2e_daemon_exec(const struct e2e_daemon *d, pid_t parent)
 	dup2(null, STDIN_FILENO);
 	dup2(log, STDOUT_FILENO);
 	dup2(log, STDERR_FILENO);
-	execl(bin, "bpfilter", "--transient", "--socket", d->sock, "-v", "debug", (char *)NULL);
+	{
+		const char *argv[24] = { "bpfilter" };
+		size_t n = 1;
+
+		if (!d->args[0])
+			argv[n++] = "--transient";
+		for (size_t i = 0; i < ARRAY_SIZE(d->args) && d->args[i]; i++)
+			argv[n++] = d->args[i];
+		argv[n++] = "--socket";
+		argv[n++] = d->sock;
+		argv[n++] = "-v";
+		argv[n++] = "debug";
+		execv(bin, (char *const *)argv);
+	}
 	fprintf(stderr, "e2e: cannot run %s: %s\n", bin, strerror(errno));
 	_exit(127);
 }

@@ -50,6 +50,8 @@ struct e2e_daemon {
 	pid_t pid; /* 0 when not running */
 	char sock[108];
 	char log[64];
+	/* Flags instead of the default "--transient" (NULL-terminated). */
+	const char *args[12];
 };
 
 /* What a bfcli run gave. */

@@ -193,7 +193,7 @@ int tprog_run_raw(struct tprog *t, const uint8_t *frame, size_t len, enum pkt_l3
 		break;
 	}
 
-	r = bpf_prog_test_run_opts(bf_prog_fd(t->prog), &topts);
+	r = bpf_prog_test_run_opts(t->prog->fd, &topts);
 	if (r)
 		return -errno;
 	return tprog_retval_verdict(t->hook, (int)topts.retval, verdict);

@@ -25,7 +25,7 @@ static __always_inline int bf_load(struct bpf_dynptr *ptr, __u32 off, void *buf,
 #include "parse.h"
 
 SEC("netfilter")
-int bf_nf(struct bpf_nf_ctx *ctx)
+int BF_PROG_NAME(struct bpf_nf_ctx *ctx)
 {
 	const struct nf_hook_state *state = ctx->state;
 	struct sk_buff *skb = ctx->skb;

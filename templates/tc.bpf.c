@@ -16,7 +16,7 @@ static __always_inline int bf_load(struct __sk_buff *skb, __u32 off, void *buf, 
 #include "parse.h"
 
 SEC("tc")
-int bf_tc(struct __sk_buff *skb)
+int BF_PROG_NAME(struct __sk_buff *skb)
 {
 	struct bf_run run = {};
 

@@ -13,7 +13,7 @@ static __always_inline int bf_load(struct xdp_md *ctx, __u32 off, void *buf, __u
 #include "parse.h"
 
 SEC("xdp")
-int bf_xdp(struct xdp_md *ctx)
+int BF_PROG_NAME(struct xdp_md *ctx)
 {
 	struct bf_run run = {};
 

@@ -13,6 +13,10 @@
 #include <linux/types.h>
 #endif
 
+/* Placeholder name of the templates' programs (see bpf/common.h). */
+#define BF_PROG_NAME_STR "bf_prog_0000000"
+#define BF_PROG_NAME_LEN 15
+
 #define BF_RULE_MAX_MATCHERS 32
 #define BF_CMP_MAX 16
 #define BF_SET_MAX_COMPS 4

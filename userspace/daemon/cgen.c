@@ -160,7 +160,7 @@ int bf_cgen_update(struct bf_cgen *cgen, struct bf_chain *chain, char *err, size
 	if (r)
 		return r;
 	if (cgen->att) {
-		r = bf_attach_update(cgen->att, prog, err, errlen);
+		r = bf_attach_update(cgen->att, cgen->prog, prog, err, errlen);
 		if (r)
 			return r;
 	}
@@ -172,6 +172,11 @@ int bf_cgen_update(struct bf_cgen *cgen, struct bf_chain *chain, char *err, size
 	bf_chain_free(&old_chain);
 	bf_prog_free(&old_prog);
 	return 0;
+}
+
+void bf_cgen_detach(struct bf_cgen *cgen)
+{
+	bf_attach_detach(&cgen->att, cgen->prog);
 }
 
 int bf_cgen_fetch_counters(struct bf_cgen *cgen)
@@ -192,13 +197,26 @@ int bf_cgen_fetch_counters(struct bf_cgen *cgen)
 	return r;
 }
 
+void bf_cgen_release(struct bf_cgen **cgen)
+{
+	struct bf_cgen *cg = *cgen;
+
+	if (!cg)
+		return;
+	bf_attach_release(&cg->att);
+	bf_prog_free(&cg->prog);
+	bf_chain_free(&cg->chain);
+	free(cg);
+	*cgen = NULL;
+}
+
 void bf_cgen_free(struct bf_cgen **cgen)
 {
 	struct bf_cgen *cg = *cgen;
 
 	if (!cg)
 		return;
-	bf_attach_free(&cg->att);
+	bf_attach_detach(&cg->att, cg->prog);
 	bf_prog_free(&cg->prog);
 	bf_chain_free(&cg->chain);
 	free(cg);

@@ -31,9 +31,13 @@ int bf_cgen_new(struct bf_chain *chain, struct bf_cgen **cgen, char *err, size_t
 int bf_cgen_attach(struct bf_cgen *cgen, char *err, size_t errlen);
 /* Replace the rules with @chain's (ownership taken), atomically if attached. */
 int bf_cgen_update(struct bf_cgen *cgen, struct bf_chain *chain, char *err, size_t errlen);
+void bf_cgen_detach(struct bf_cgen *cgen);
 /* Read the kernel counters into cgen->chain->counters. */
 int bf_cgen_fetch_counters(struct bf_cgen *cgen);
+/* Detach, unload, free. */
 void bf_cgen_free(struct bf_cgen **cgen);
+/* Free, leaving the program attached and pinned. */
+void bf_cgen_release(struct bf_cgen **cgen);
 
 #define _cleanup_bf_cgen_ __attribute__((cleanup(bf_cgen_free)))
 

@@ -47,6 +47,15 @@ void bf_ctx_steal(struct bf_ctx *ctx, struct bf_ctx *into)
 	ctx->ncgens = 0;
 }
 
+void bf_ctx_release(struct bf_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->ncgens; i++)
+		bf_cgen_release(&ctx->cgens[i]);
+	free(ctx->cgens);
+	ctx->cgens = NULL;
+	ctx->ncgens = 0;
+}
+
 void bf_ctx_clean(struct bf_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->ncgens; i++)

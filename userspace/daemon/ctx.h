@@ -19,6 +19,9 @@ int bf_ctx_add(struct bf_ctx *ctx, struct bf_cgen *cgen);
 int bf_ctx_remove(struct bf_ctx *ctx, const char *name);
 /* Hand every chain over to the caller (for atomic ruleset replacement). */
 void bf_ctx_steal(struct bf_ctx *ctx, struct bf_ctx *into);
+/* Detach and unload every chain. */
 void bf_ctx_clean(struct bf_ctx *ctx);
+/* Forget every chain, leaving it attached and pinned (persistent exit). */
+void bf_ctx_release(struct bf_ctx *ctx);
 
 #endif /* BF_CTX_H */

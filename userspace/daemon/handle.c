@@ -11,6 +11,8 @@
 #include "lib/request.h"
 #include "lib/validate.h"
 #include "log.h"
+#include "ns.h"
+#include "persist.h"
 
 static int bf_fail(struct bf_response *resp, int r, const char *fmt, ...)
 {
@@ -82,7 +84,8 @@ static int bf_chain_set(struct bf_ctx *ctx, struct bf_request *req, struct bf_re
 	/* Same hook and options as the attached chain: swap atomically. */
 	if (old && old->att && bf_chain_attachable(cg->chain) && old->chain->hook == cg->chain->hook &&
 	    bf_opts_equal(&old->chain->opts, &cg->chain->opts)) {
-		r = bf_attach_update(old->att, cg->prog, resp->message, sizeof(resp->message));
+		r = bf_attach_update(old->att, old->prog, cg->prog, resp->message,
+				     sizeof(resp->message));
 		if (r)
 			return r;
 		cg->att = TAKE_PTR(old->att);
@@ -93,7 +96,7 @@ static int bf_chain_set(struct bf_ctx *ctx, struct bf_request *req, struct bf_re
 
 	was_attached = old && old->att;
 	if (old)
-		bf_attach_free(&old->att);
+		bf_cgen_detach(old);
 	r = bf_attach_if_needed(cg, resp);
 	if (r) {
 		if (old)
@@ -200,7 +203,7 @@ static int bf_ruleset_set(struct bf_ctx *ctx, struct bf_request *req, struct bf_
 	}
 	for (size_t i = 0; i < old.ncgens; i++) {
 		was_attached[i] = old.cgens[i]->att;
-		bf_attach_free(&old.cgens[i]->att);
+		bf_cgen_detach(old.cgens[i]);
 	}
 	for (size_t i = 0; i < new.ncgens; i++) {
 		r = bf_attach_if_needed(new.cgens[i], resp);
@@ -248,8 +251,8 @@ static int bf_get(struct bf_ctx *ctx, struct bf_request *req, struct bf_response
 	return 0;
 }
 
-static int bf_dispatch(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp,
-		       struct bf_ruleset *borrowed)
+static int bf_apply(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp,
+		    struct bf_ruleset *borrowed)
 {
 	switch (req->cmd) {
 	case BF_CMD_RULESET_SET:
@@ -284,6 +287,37 @@ void bf_handle_set_no_cli(bool no_cli)
 	bf_no_cli = no_cli;
 }
 
+/*
+ * Apply in the client's namespaces (@peer's): interface names and indexes,
+ * cgroup paths and the hooks are the client's. Then make what changed
+ * survive the daemon, back in the daemon's namespaces, where its pins and
+ * state file are.
+ */
+static int bf_dispatch(struct bf_ctx *ctx, const struct ucred *peer, struct bf_request *req,
+		       struct bf_response *resp, struct bf_ruleset *borrowed)
+{
+	struct bf_ns_switch ns = {};
+	int r;
+
+	if (peer) {
+		r = bf_ns_enter(peer->pid, &ns, resp->message, sizeof(resp->message));
+		if (r)
+			return r;
+	}
+	r = bf_apply(ctx, req, resp, borrowed);
+	bf_ns_leave(&ns);
+
+	if (r || req->cmd == BF_CMD_RULESET_GET || req->cmd == BF_CMD_CHAIN_GET)
+		return r;
+	r = bf_persist_save(ctx);
+	if (r)
+		return bf_fail(resp, r,
+			       "the chains are in place but could not be persisted: %s (see the "
+			       "daemon's log)",
+			       strerror(-r));
+	return 0;
+}
+
 int bf_handle(struct bf_ctx *ctx, const struct ucred *peer, const void *buf, size_t len,
 	      void **out, size_t *out_len)
 {
@@ -292,7 +326,6 @@ int bf_handle(struct bf_ctx *ctx, const struct ucred *peer, const void *buf, siz
 	struct bf_ruleset borrowed = {};
 	int r;
 
-	(void)peer;
 	r = bf_request_unpack(buf, len, &req);
 	if (bf_no_cli) {
 		resp.status = bf_fail(&resp, -EPERM,
@@ -301,7 +334,7 @@ int bf_handle(struct bf_ctx *ctx, const struct ucred *peer, const void *buf, siz
 		resp.status = bf_fail(&resp, r, "malformed request");
 	} else {
 		req.name[sizeof(req.name) - 1] = '\0';
-		resp.status = bf_dispatch(ctx, &req, &resp, &borrowed);
+		resp.status = bf_dispatch(ctx, peer, &req, &resp, &borrowed);
 		if (resp.status && !resp.message[0])
 			bf_fail(&resp, resp.status, "%s", strerror(-resp.status));
 		if (resp.status)

@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -15,6 +16,11 @@ void bf_log_set_verbose(unsigned int flags)
 bool bf_log_bpf_enabled(void)
 {
 	return bf_verbose_flags & BF_VERBOSE_BPF;
+}
+
+bool bf_log_bytecode_enabled(void)
+{
+	return bf_verbose_flags & BF_VERBOSE_BYTECODE;
 }
 
 bool bf_log_debug_enabled(void)
@@ -52,7 +58,17 @@ static int bf_libbpf_print(enum libbpf_print_level level, const char *fmt, va_li
 	return vfprintf(stderr, fmt, ap);
 }
 
+static int bf_libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	/* The daemon says itself which mode libxdp chose. */
+	(void)level;
+	if (!bf_log_debug_enabled())
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
 void bf_log_setup_libbpf(void)
 {
 	libbpf_set_print(bf_libbpf_print);
+	libxdp_set_print(bf_libxdp_print);
 }

@@ -21,6 +21,7 @@ enum bf_verbose {
 
 void bf_log_set_verbose(unsigned int flags);
 bool bf_log_bpf_enabled(void);
+bool bf_log_bytecode_enabled(void);
 bool bf_log_debug_enabled(void);
 void bf_log(enum bf_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Route libbpf's messages (verifier logs included) through bf_log(). */

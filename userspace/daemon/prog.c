@@ -4,19 +4,22 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/helper.h"
 #include "log.h"
 #include "tmpl.h"
 #include "xlate.h"
 
-struct bf_prog {
-	struct bf_tmpl tmpl;
-	uint32_t nrules;
+static const char *const bf_map_names[_BF_MAP_MAX] = {
+	[BF_MAP_RULES] = "bf_rules",	     [BF_MAP_MATCHERS] = "bf_matchers",
+	[BF_MAP_SETS] = "bf_sets",	     [BF_MAP_SET_ELEMS] = "bf_set_elems",
+	[BF_MAP_SET_LPM] = "bf_set_lpm",    [BF_MAP_COUNTERS] = "bf_counters",
 };
 
 static int bf_err(char *err, size_t len, int r, const char *fmt, ...)
@@ -34,13 +37,25 @@ static size_t bf_max1(size_t n)
 	return n ? n : 1;
 }
 
-static struct bpf_map *bf_prog_map(const struct bf_prog *prog, const char *name)
+static struct bpf_map *bf_tmpl_map(const struct bf_tmpl *tmpl, enum bf_map_id id)
 {
-	return bpf_object__find_map_by_name(prog->tmpl.obj, name);
+	return bpf_object__find_map_by_name(tmpl->obj, bf_map_names[id]);
+}
+
+static struct bf_prog *bf_prog_alloc(void)
+{
+	struct bf_prog *prog = calloc(1, sizeof(*prog));
+
+	if (!prog)
+		return NULL;
+	prog->fd = -1;
+	for (int i = 0; i < _BF_MAP_MAX; i++)
+		prog->maps[i] = -1;
+	return prog;
 }
 
 /* Size the maps to the chain before load; a map can't be empty. */
-static int bf_prog_size_maps(struct bf_prog *prog, const struct bf_chain *chain)
+static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain)
 {
 	size_t nmatchers = 0, nexact = 0, nlpm = 0;
 	int r;
@@ -54,19 +69,19 @@ static int bf_prog_size_maps(struct bf_prog *prog, const struct bf_chain *chain)
 			nexact += chain->sets[i].nelems;
 	}
 
-	r = bpf_map__set_max_entries(bf_prog_map(prog, "bf_rules"), bf_max1(chain->nrules));
-	r = r ?: bpf_map__set_max_entries(bf_prog_map(prog, "bf_matchers"), bf_max1(nmatchers));
-	r = r ?: bpf_map__set_max_entries(bf_prog_map(prog, "bf_sets"), bf_max1(chain->nsets));
-	r = r ?: bpf_map__set_max_entries(bf_prog_map(prog, "bf_set_elems"), bf_max1(nexact));
-	r = r ?: bpf_map__set_max_entries(bf_prog_map(prog, "bf_set_lpm"), bf_max1(nlpm));
-	r = r ?: bpf_map__set_max_entries(bf_prog_map(prog, "bf_counters"), chain->nrules + 2);
+	r = bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_RULES), bf_max1(chain->nrules));
+	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_MATCHERS), bf_max1(nmatchers));
+	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_SETS), bf_max1(chain->nsets));
+	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_SET_ELEMS), bf_max1(nexact));
+	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_SET_LPM), bf_max1(nlpm));
+	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_COUNTERS), chain->nrules + 2);
 	return r;
 }
 
 static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain)
 {
-	int rules_fd = bpf_map__fd(bf_prog_map(prog, "bf_rules"));
-	int matchers_fd = bpf_map__fd(bf_prog_map(prog, "bf_matchers"));
+	int rules_fd = prog->maps[BF_MAP_RULES];
+	int matchers_fd = prog->maps[BF_MAP_MATCHERS];
 	uint32_t next = 0;
 	int r;
 
@@ -98,9 +113,9 @@ static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain
 
 static int bf_prog_fill_sets(struct bf_prog *prog, const struct bf_chain *chain)
 {
-	int sets_fd = bpf_map__fd(bf_prog_map(prog, "bf_sets"));
-	int elems_fd = bpf_map__fd(bf_prog_map(prog, "bf_set_elems"));
-	int lpm_fd = bpf_map__fd(bf_prog_map(prog, "bf_set_lpm"));
+	int sets_fd = prog->maps[BF_MAP_SETS];
+	int elems_fd = prog->maps[BF_MAP_SET_ELEMS];
+	int lpm_fd = prog->maps[BF_MAP_SET_LPM];
 	const uint8_t one = 1;
 	int r;
 
@@ -134,34 +149,70 @@ static int bf_prog_fill_sets(struct bf_prog *prog, const struct bf_chain *chain)
 	return 0;
 }
 
-int bf_prog_load(const struct bf_chain *chain, struct bf_prog **prog, char *err, size_t errlen)
+/* Keep the program and maps by fd: the libbpf object goes away. */
+static int bf_prog_take_fds(struct bf_prog *prog, const struct bf_tmpl *tmpl)
 {
-	_cleanup_bf_prog_ struct bf_prog *p = NULL;
+	prog->fd = fcntl(bpf_program__fd(tmpl->prog), F_DUPFD_CLOEXEC, 0);
+	if (prog->fd < 0)
+		return -errno;
+	for (int i = 0; i < _BF_MAP_MAX; i++) {
+		prog->maps[i] = fcntl(bpf_map__fd(bf_tmpl_map(tmpl, i)), F_DUPFD_CLOEXEC, 0);
+		if (prog->maps[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* -v bytecode: what the kernel runs, as bpftool shows it. */
+static void bf_prog_dump_bytecode(const struct bf_prog *prog, const char *chain)
+{
+	char cmd[64], line[512];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "bpftool prog dump xlated id %u 2>&1", bf_prog_id(prog));
+	f = popen(cmd, "r");
+	if (!f) {
+		bf_warn("cannot run bpftool to dump chain '%s': %s", chain, strerror(errno));
+		return;
+	}
+	bf_info("bytecode of chain '%s' (program id %u):", chain, bf_prog_id(prog));
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		bf_info("  %s", line);
+	}
+	if (pclose(f))
+		bf_warn("bpftool could not dump chain '%s'", chain);
+}
+
+static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl, struct bf_prog *p,
+			 char *err, size_t errlen)
+{
+	char name[BF_PROG_NAME_LEN + 1];
 	int r;
 
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return bf_err(err, errlen, -ENOMEM, "out of memory");
-
-	r = bf_tmpl_open(chain->hook, &p->tmpl);
+	bf_prog_name(chain->name, name);
+	r = bf_tmpl_open(chain->hook, name, tmpl);
 	if (r)
 		return bf_err(err, errlen, r, "cannot open the template of chain '%s': %s",
 			      chain->name, strerror(-r));
 
 	p->nrules = chain->nrules;
-	p->tmpl.cfg->nrules = chain->nrules;
-	p->tmpl.cfg->hook = chain->hook;
-	p->tmpl.cfg->policy = chain->policy;
-	p->tmpl.cfg->debug = bf_log_bpf_enabled();
+	tmpl->cfg->nrules = chain->nrules;
+	tmpl->cfg->hook = chain->hook;
+	tmpl->cfg->policy = chain->policy;
+	tmpl->cfg->debug = bf_log_bpf_enabled();
 
-	r = bf_prog_size_maps(p, chain);
+	r = bf_prog_size_maps(tmpl, chain);
 	if (r)
 		return bf_err(err, errlen, r, "cannot size the maps of chain '%s': %s", chain->name,
 			      strerror(-r));
-
-	r = bpf_object__load(p->tmpl.obj);
+	r = bpf_object__load(tmpl->obj);
 	if (r)
 		return bf_err(err, errlen, r, "cannot load the program of chain '%s': %s",
+			      chain->name, strerror(-r));
+	r = bf_prog_take_fds(p, tmpl);
+	if (r)
+		return bf_err(err, errlen, r, "cannot keep the program of chain '%s': %s",
 			      chain->name, strerror(-r));
 
 	r = bf_prog_fill_rules(p, chain);
@@ -169,33 +220,87 @@ int bf_prog_load(const struct bf_chain *chain, struct bf_prog **prog, char *err,
 	if (r)
 		return bf_err(err, errlen, r, "cannot fill the maps of chain '%s': %s",
 			      chain->name, strerror(errno ? errno : -r));
+	return 0;
+}
 
+int bf_prog_load(const struct bf_chain *chain, struct bf_prog **prog, char *err, size_t errlen)
+{
+	_cleanup_bf_prog_ struct bf_prog *p = bf_prog_alloc();
+	struct bf_tmpl tmpl;
+	int r;
+
+	if (!p)
+		return bf_err(err, errlen, -ENOMEM, "out of memory");
+	r = bf_prog_build(chain, &tmpl, p, err, errlen);
+	bf_tmpl_close(&tmpl);
+	if (r)
+		return r;
+	if (bf_log_bytecode_enabled())
+		bf_prog_dump_bytecode(p, chain->name);
+	*prog = TAKE_PTR(p);
+	return 0;
+}
+
+int bf_prog_pin(const struct bf_prog *prog, int dirfd)
+{
+	LIBBPF_OPTS(bpf_obj_pin_opts, opts, .file_flags = BPF_F_PATH_FD, .path_fd = dirfd);
+	int r;
+
+	r = bpf_obj_pin_opts(prog->fd, "prog", &opts);
+	for (int i = 0; !r && i < _BF_MAP_MAX; i++)
+		r = bpf_obj_pin_opts(prog->maps[i], bf_map_names[i], &opts);
+	return r ? -errno : 0;
+}
+
+int bf_prog_restore(int dirfd, uint32_t nrules, struct bf_prog **prog)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_PATH_FD, .path_fd = dirfd);
+	_cleanup_bf_prog_ struct bf_prog *p = bf_prog_alloc();
+
+	if (!p)
+		return -ENOMEM;
+	p->nrules = nrules;
+	p->fd = bpf_obj_get_opts("prog", &opts);
+	if (p->fd < 0)
+		return -errno;
+	for (int i = 0; i < _BF_MAP_MAX; i++) {
+		p->maps[i] = bpf_obj_get_opts(bf_map_names[i], &opts);
+		if (p->maps[i] < 0)
+			return -errno;
+	}
 	*prog = TAKE_PTR(p);
 	return 0;
 }
 
 void bf_prog_free(struct bf_prog **prog)
 {
-	if (!*prog)
+	struct bf_prog *p = *prog;
+
+	if (!p)
 		return;
-	bf_tmpl_close(&(*prog)->tmpl);
-	free(*prog);
+	if (p->fd >= 0)
+		close(p->fd);
+	for (int i = 0; i < _BF_MAP_MAX; i++) {
+		if (p->maps[i] >= 0)
+			close(p->maps[i]);
+	}
+	free(p);
 	*prog = NULL;
 }
 
-int bf_prog_fd(const struct bf_prog *prog)
+uint32_t bf_prog_id(const struct bf_prog *prog)
 {
-	return bpf_program__fd(prog->tmpl.prog);
-}
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
 
-struct bpf_program *bf_prog_bpf(const struct bf_prog *prog)
-{
-	return prog->tmpl.prog;
+	if (bpf_prog_get_info_by_fd(prog->fd, &info, &len))
+		return 0;
+	return info.id;
 }
 
 int bf_prog_read_counters(const struct bf_prog *prog, struct bf_counter *out, size_t n)
 {
-	int fd = bpf_map__fd(bf_prog_map(prog, "bf_counters"));
+	int fd = prog->maps[BF_MAP_COUNTERS];
 	int ncpus = libbpf_num_possible_cpus();
 	_cleanup_free_ struct bf_counter *percpu = NULL;
 

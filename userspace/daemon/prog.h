@@ -1,28 +1,49 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The chain compiler: picks the chain's template, patches its .rodata, sizes
- * and fills its maps and loads it. Nothing is attached here (attach.h).
+ * and fills its maps and loads it. What remains is file descriptors: the
+ * program and its maps, which can be pinned and later restored from the
+ * pins. Nothing is attached here (attach.h).
  */
 #ifndef BF_PROG_H
 #define BF_PROG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/chain.h"
 
-struct bf_prog;
+enum bf_map_id {
+	BF_MAP_RULES = 0,
+	BF_MAP_MATCHERS,
+	BF_MAP_SETS,
+	BF_MAP_SET_ELEMS,
+	BF_MAP_SET_LPM,
+	BF_MAP_COUNTERS,
+	_BF_MAP_MAX,
+};
+
+struct bf_prog {
+	int fd;
+	int maps[_BF_MAP_MAX];
+	uint32_t nrules;
+};
 
 /*
- * Load @chain's program with its maps filled. The chain must be valid
- * (bf_chain_validate()) with interfaces resolved. On failure returns a
- * negative errno and writes a one-line reason to @err.
+ * Load @chain's program, named bf_<chain>, with its maps filled. The chain
+ * must be valid (bf_chain_validate()) with interfaces resolved. On failure
+ * returns a negative errno and writes a one-line reason to @err.
  */
 int bf_prog_load(const struct bf_chain *chain, struct bf_prog **prog, char *err, size_t errlen);
+/* Pin the program ("prog") and its maps (by name) in directory @dirfd. */
+int bf_prog_pin(const struct bf_prog *prog, int dirfd);
+/* Open what bf_prog_pin() left in @dirfd, for a chain of @nrules rules. */
+int bf_prog_restore(int dirfd, uint32_t nrules, struct bf_prog **prog);
 void bf_prog_free(struct bf_prog **prog);
-int bf_prog_fd(const struct bf_prog *prog);
-struct bpf_program *bf_prog_bpf(const struct bf_prog *prog);
 /* Sum the per-CPU counters into @out, which has nrules + 2 entries. */
 int bf_prog_read_counters(const struct bf_prog *prog, struct bf_counter *out, size_t n);
+/* Kernel id of the program. */
+uint32_t bf_prog_id(const struct bf_prog *prog);
 
 #define _cleanup_bf_prog_ __attribute__((cleanup(bf_prog_free)))
 

@@ -1,33 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tmpl.h"
 
+#include <bpf/btf.h>
+#include <ctype.h>
+#include <elf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "lib/helper.h"
 
 #include "cgroup_skb.skel.h"
 #include "nf.skel.h"
 #include "tc.skel.h"
 #include "xdp.skel.h"
 
-/* Typed skeleton calls wrapped into struct bf_tmpl, once per template. */
-#define BF_TMPL_OPEN(name, progname)                                         \
-	static int bf_tmpl_open_##name(struct bf_tmpl *t)                   \
-	{                                                                    \
-		struct bf_##name##_tmpl *s = bf_##name##_tmpl__open();       \
-		if (!s)                                                      \
-			return -errno;                                       \
-		t->skel = s;                                                 \
-		t->obj = s->obj;                                             \
-		t->prog = s->progs.progname;                                 \
-		t->cfg = &s->rodata->bf_cfg;                                 \
-		t->destroy = (void (*)(void *))bf_##name##_tmpl__destroy;    \
-		return 0;                                                    \
-	}
+static const char *bf_token_path;
 
-BF_TMPL_OPEN(xdp, bf_xdp)
-BF_TMPL_OPEN(tc, bf_tc)
-BF_TMPL_OPEN(cgroup_skb, bf_cgroup_skb)
-BF_TMPL_OPEN(nf, bf_nf)
+void bf_tmpl_set_token_path(const char *bpffs_path)
+{
+	bf_token_path = bpffs_path;
+}
 
 enum bpf_attach_type bf_hook_attach_type(enum bf_hook hook)
 {
@@ -47,41 +40,152 @@ enum bpf_attach_type bf_hook_attach_type(enum bf_hook hook)
 	}
 }
 
-int bf_tmpl_open(enum bf_hook hook, struct bf_tmpl *tmpl)
+void bf_prog_name(const char *chain, char name[BF_PROG_NAME_LEN + 1])
 {
-	int r;
+	snprintf(name, BF_PROG_NAME_LEN + 1, "bf_%s", chain);
+	for (char *c = name; *c; c++) {
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '.')
+			*c = '_';
+	}
+}
 
-	memset(tmpl, 0, sizeof(*tmpl));
+static const void *bf_tmpl_elf(enum bf_hook hook, size_t *size)
+{
 	switch (hook) {
 	case BF_HOOK_XDP:
-		r = bf_tmpl_open_xdp(tmpl);
-		break;
+		return bf_xdp_tmpl__elf_bytes(size);
 	case BF_HOOK_TC_INGRESS:
 	case BF_HOOK_TC_EGRESS:
-		r = bf_tmpl_open_tc(tmpl);
-		break;
+		return bf_tc_tmpl__elf_bytes(size);
 	case BF_HOOK_CGROUP_SKB_INGRESS:
 	case BF_HOOK_CGROUP_SKB_EGRESS:
-		r = bf_tmpl_open_cgroup_skb(tmpl);
-		break;
+		return bf_cgroup_skb_tmpl__elf_bytes(size);
 	case BF_HOOK_NF_PRE_ROUTING:
 	case BF_HOOK_NF_LOCAL_IN:
 	case BF_HOOK_NF_FORWARD:
 	case BF_HOOK_NF_LOCAL_OUT:
 	case BF_HOOK_NF_POST_ROUTING:
-		r = bf_tmpl_open_nf(tmpl);
-		break;
+		return bf_nf_tmpl__elf_bytes(size);
 	default:
-		return -EINVAL;
+		return NULL;
 	}
-	if (r)
+}
+
+/*
+ * libbpf names a program after its ELF symbol and has no way to rename it,
+ * so rename the symbol: its string in .strtab is the placeholder, exactly
+ * 15 characters long, overwritten in place with @name and NUL padding.
+ */
+static int bf_elf_rename_prog(uint8_t *elf, size_t size, const char *name)
+{
+	static const char needle[] = "\0" BF_PROG_NAME_STR "\0";
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
+	const Elf64_Shdr *sh;
+	const char *shstr;
+
+	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shoff > size ||
+	    eh->e_shnum > (size - eh->e_shoff) / sizeof(*sh) || eh->e_shstrndx >= eh->e_shnum)
+		return -EINVAL;
+	sh = (const Elf64_Shdr *)(elf + eh->e_shoff);
+	shstr = (const char *)elf + sh[eh->e_shstrndx].sh_offset;
+
+	for (unsigned int i = 0; i < eh->e_shnum; i++) {
+		uint8_t *data = elf + sh[i].sh_offset;
+		uint8_t *hit;
+
+		if (sh[i].sh_type != SHT_STRTAB || strcmp(shstr + sh[i].sh_name, ".strtab") ||
+		    sh[i].sh_offset + sh[i].sh_size > size)
+			continue;
+		hit = memmem(data, sh[i].sh_size, needle, sizeof(needle) - 1);
+		if (!hit)
+			return -ENOENT;
+		memset(hit + 1, 0, BF_PROG_NAME_LEN);
+		memcpy(hit + 1, name, strnlen(name, BF_PROG_NAME_LEN));
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Where struct bf_cfg sits in .rodata, from the object's BTF. */
+static struct bf_cfg *bf_tmpl_find_cfg(struct bpf_object *obj)
+{
+	const struct btf_var_secinfo *vsi;
+	const struct btf_type *sec;
+	struct bpf_map *map, *rodata = NULL;
+	struct btf *btf = bpf_object__btf(obj);
+	size_t size;
+	uint8_t *data;
+	int id;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+		size_t len = strlen(name);
+
+		if (bpf_map__is_internal(map) && len >= 7 && !strcmp(name + len - 7, ".rodata"))
+			rodata = map;
+	}
+	if (!btf || !rodata)
+		return NULL;
+	data = bpf_map__initial_value(rodata, &size);
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	if (!data || id < 0)
+		return NULL;
+
+	sec = btf__type_by_id(btf, id);
+	vsi = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vsi++) {
+		const struct btf_type *var = btf__type_by_id(btf, vsi->type);
+
+		if (!strcmp(btf__name_by_offset(btf, var->name_off), "bf_cfg") &&
+		    vsi->offset + sizeof(struct bf_cfg) <= size)
+			return (struct bf_cfg *)(data + vsi->offset);
+	}
+	return NULL;
+}
+
+int bf_tmpl_open(enum bf_hook hook, const char *prog_name, struct bf_tmpl *tmpl)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = prog_name,
+		    .bpf_token_path = bf_token_path);
+	uint8_t *elf;
+	const void *src;
+	size_t size;
+	int r;
+
+	memset(tmpl, 0, sizeof(*tmpl));
+	src = bf_tmpl_elf(hook, &size);
+	if (!src)
+		return -EINVAL;
+	elf = malloc(size);
+	if (!elf)
+		return -ENOMEM;
+	tmpl->elf = elf;
+	memcpy(elf, src, size);
+	r = bf_elf_rename_prog(elf, size, prog_name);
+	if (r) {
+		bf_tmpl_close(tmpl);
 		return r;
+	}
+
+	tmpl->obj = bpf_object__open_mem(elf, size, &opts);
+	if (!tmpl->obj) {
+		r = -errno;
+		bf_tmpl_close(tmpl);
+		return r;
+	}
+	tmpl->prog = bpf_object__next_program(tmpl->obj, NULL);
+	tmpl->cfg = bf_tmpl_find_cfg(tmpl->obj);
+	if (!tmpl->prog || !tmpl->cfg) {
+		bf_tmpl_close(tmpl);
+		return -ENOENT;
+	}
 	return bpf_program__set_expected_attach_type(tmpl->prog, bf_hook_attach_type(hook));
 }
 
 void bf_tmpl_close(struct bf_tmpl *tmpl)
 {
-	if (tmpl->skel)
-		tmpl->destroy(tmpl->skel);
+	bpf_object__close(tmpl->obj);
+	free(tmpl->elf);
 	memset(tmpl, 0, sizeof(*tmpl));
 }
