@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/chain.h"
@@ -114,7 +113,8 @@ static struct bf_chain *rich_chain(void)
 	static const enum bf_matcher_type k_dnet6[] = { BF_MATCHER_IP6_DNET };
 	static const enum bf_matcher_type k_mark[] = { BF_MATCHER_META_MARK };
 	static const enum bf_matcher_type k_four[] = { BF_MATCHER_IP6_SADDR, BF_MATCHER_UDP_SPORT,
-						       BF_MATCHER_ICMP_TYPE, BF_MATCHER_META_IFACE };
+						       BF_MATCHER_ICMP_TYPE,
+						       BF_MATCHER_META_IFACE };
 	struct bf_chain *chain = bf_chain_new();
 	unsigned int n = 0;
 
@@ -301,9 +301,9 @@ static void assert_ruleset_eq(const struct bf_ruleset *a, const struct bf_rulese
 
 START_TEST(pack_little_endian)
 {
-	static const uint8_t expect[] = { 0x01, 0x03, 0x02, 0x07, 0x06, 0x05, 0x04, 0x0f,
-					  0x0e, 0x0d, 0x0c, 0x0b, 0x0a, 0x09, 0x08, 2,
-					  0,    0,    0,    'h',  'i' };
+	static const uint8_t expect[] = { 0x01, 0x03, 0x02, 0x07, 0x06, 0x05, 0x04,
+					  0x0f, 0x0e, 0x0d, 0x0c, 0x0b, 0x0a, 0x09,
+					  0x08, 2,    0,    0,	  0,	'h',  'i' };
 	_cleanup_free_ void *buf = NULL;
 	struct bf_wpack w;
 	struct bf_rpack r;
@@ -547,9 +547,11 @@ START_TEST(wire_every_truncation_rejected)
 	bf_response_clean(&resp);
 
 	for (size_t len = 0; len < rlen; len++)
-		ck_assert_msg(unpack_request_exact(rbuf, len) == -EINVAL, "request prefix %zu/%zu accepted", len, rlen);
+		ck_assert_msg(unpack_request_exact(rbuf, len) == -EINVAL,
+			      "request prefix %zu/%zu accepted", len, rlen);
 	for (size_t len = 0; len < plen; len++)
-		ck_assert_msg(unpack_response_exact(pbuf, len) == -EINVAL, "response prefix %zu/%zu accepted", len, plen);
+		ck_assert_msg(unpack_response_exact(pbuf, len) == -EINVAL,
+			      "response prefix %zu/%zu accepted", len, plen);
 	ck_assert_int_eq(unpack_request_exact(rbuf, rlen), 0);
 	ck_assert_int_eq(unpack_response_exact(pbuf, plen), 0);
 
@@ -993,7 +995,7 @@ START_TEST(wire_cmd_names)
 	for (int cmd = 0; cmd < _BF_CMD_MAX; cmd++)
 		ck_assert_str_ne(bf_cmd_to_str(cmd), "unknown");
 	ck_assert_str_eq(bf_cmd_to_str(_BF_CMD_MAX), "unknown");
-	ck_assert_str_eq(bf_cmd_to_str((enum bf_cmd)-1), "unknown");
+	ck_assert_str_eq(bf_cmd_to_str((enum bf_cmd)(_BF_CMD_MAX + 100)), "unknown");
 }
 END_TEST
 
@@ -1046,51 +1048,83 @@ START_TEST(msg_round_trip)
 }
 END_TEST
 
-static void on_alarm(int sig)
+static volatile sig_atomic_t nsignals;
+
+static void on_signal(int sig)
 {
 	(void)sig;
+	nsignals++;
 }
 
-/* Bigger than the socket buffer: partial writes and reads on both sides,
- * and the reader is interrupted by signals (EINTR) while it waits. */
+struct writer {
+	pthread_t thread;
+	pthread_t reader;
+	bool signal_reader; /* once, while it waits */
+	int fd;
+	const void *data;
+	size_t len;
+	int ret;
+};
+
+static void *writer_fn(void *arg)
+{
+	struct writer *w = arg;
+
+	if (w->signal_reader) {
+		usleep(100000);
+		pthread_kill(w->reader, SIGUSR1);
+		usleep(100000);
+	}
+	w->ret = bf_msg_send(w->fd, w->data, w->len);
+	return NULL;
+}
+
+static void writer_start(struct writer *w, int fd, const void *data, size_t len, bool signal_me)
+{
+	*w = (struct writer){ .fd = fd, .data = data, .len = len, .signal_reader = signal_me };
+	w->reader = pthread_self();
+	ck_assert_int_eq(pthread_create(&w->thread, NULL, writer_fn, w), 0);
+}
+
+static int writer_join(struct writer *w)
+{
+	ck_assert_int_eq(pthread_join(w->thread, NULL), 0);
+	return w->ret;
+}
+
+/*
+ * Bigger than the socket buffer: partial writes and reads on both sides.
+ * The reader blocks until the writer starts, and a signal interrupts it
+ * meanwhile (EINTR).
+ */
 START_TEST(msg_large_partial_eintr)
 {
 	const size_t size = 8 << 20;
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = { .it_interval = { 0, 2000 }, .it_value = { 0, 2000 } };
+	struct sigaction sa = { .sa_handler = on_signal }, old;
 	_cleanup_free_ uint8_t *data = malloc(size);
 	_cleanup_free_ void *buf = NULL;
-	int sv[2], status;
+	struct writer w;
 	size_t len;
-	pid_t pid;
+	int sv[2];
 
 	ck_assert_ptr_nonnull(data);
 	for (size_t i = 0; i < size; i++)
 		data[i] = (uint8_t)(i * 7 + (i >> 13));
 	make_pair(sv);
 
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (!pid) {
-		close(sv[0]);
-		usleep(50000);
-		_exit(bf_msg_send(sv[1], data, size) ? 1 : 0);
-	}
-	close(sv[1]);
-
-	/* No SA_RESTART: blocking recv() returns EINTR on every tick. */
-	ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
-	ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+	/* No SA_RESTART: the blocked recv() returns EINTR. */
+	nsignals = 0;
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, &old), 0);
+	writer_start(&w, sv[1], data, size, true);
 	ck_assert_int_eq(bf_msg_recv(sv[0], &buf, &len), 0);
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
-	signal(SIGALRM, SIG_DFL);
+	ck_assert_int_eq(writer_join(&w), 0);
+	sigaction(SIGUSR1, &old, NULL);
+	ck_assert_int_eq(nsignals, 1);
 
 	ck_assert_uint_eq(len, size);
 	ck_assert_mem_eq(buf, data, size);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(sv[0]);
+	close(sv[1]);
 }
 END_TEST
 
@@ -1124,6 +1158,27 @@ START_TEST(msg_oversize_length)
 }
 END_TEST
 
+/* The header helpers used by the daemon's non-blocking server. */
+START_TEST(msg_header_helpers)
+{
+	static const uint8_t expect[] = { 0x4c, 0x49, 0x46, 0x42, 0x78, 0x56, 0x34, 0x12 };
+	uint8_t hdr[BF_MSG_HDR_LEN];
+	size_t len = 1;
+
+	bf_msg_put_header(hdr, 0x12345678);
+	ck_assert_mem_eq(hdr, expect, sizeof(expect));
+	ck_assert_int_eq(bf_msg_parse_header(hdr, &len), -EBADMSG); /* above BF_MSG_MAX */
+	bf_msg_put_header(hdr, BF_MSG_MAX);
+	ck_assert_int_eq(bf_msg_parse_header(hdr, &len), 0);
+	ck_assert_uint_eq(len, BF_MSG_MAX);
+	bf_msg_put_header(hdr, 0);
+	ck_assert_int_eq(bf_msg_parse_header(hdr, &len), 0);
+	ck_assert_uint_eq(len, 0);
+	hdr[3] ^= 0x01;
+	ck_assert_int_eq(bf_msg_parse_header(hdr, &len), -EBADMSG);
+}
+END_TEST
+
 START_TEST(msg_eof_mid_message)
 {
 	uint8_t raw[18] = { 0x4c, 0x49, 0x46, 0x42, 100, 0, 0, 0 };
@@ -1154,20 +1209,16 @@ START_TEST(msg_carries_request)
 	_cleanup_free_ void *buf = NULL;
 	_cleanup_free_ void *got = NULL;
 	struct bf_request req, out;
+	struct writer w;
 	size_t len, glen;
-	int sv[2], status;
-	pid_t pid;
+	int sv[2];
 
 	rich_request(&req);
 	pack_request(&req, &buf, &len);
 	make_pair(sv);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (!pid)
-		_exit(bf_msg_send(sv[1], buf, len) ? 1 : 0);
+	writer_start(&w, sv[1], buf, len, false);
 	ck_assert_int_eq(bf_msg_recv(sv[0], &got, &glen), 0);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(writer_join(&w), 0);
 	ck_assert_int_eq(bf_request_unpack(got, glen, &out), 0);
 	assert_ruleset_eq(req.ruleset, out.ruleset);
 	bf_request_clean(&out);
@@ -1211,6 +1262,7 @@ Suite *bf_wire_suite(void)
 	tcase_add_test(msg, msg_large_partial_eintr);
 	tcase_add_test(msg, msg_bad_magic);
 	tcase_add_test(msg, msg_oversize_length);
+	tcase_add_test(msg, msg_header_helpers);
 	tcase_add_test(msg, msg_eof_mid_message);
 	tcase_add_test(msg, msg_send_to_closed_peer);
 	tcase_add_test(msg, msg_carries_request);

@@ -38,7 +38,7 @@ enum bf_cli_opt {
 	BF_OPT_SOCKET,
 };
 
-#define BF_OPT_BIT(id) (1U << ((id) - BF_OPT_FROM_STR))
+#define BF_OPT_BIT(id) (1U << ((id)-BF_OPT_FROM_STR))
 #define BF_OPTS_TEXT (BF_OPT_BIT(BF_OPT_FROM_STR) | BF_OPT_BIT(BF_OPT_FROM_FILE))
 
 struct bf_cli {
@@ -219,7 +219,8 @@ static int bf_cli_pick_chain(struct bf_ruleset *rs, const char *name, struct bf_
 	if (!rs->nchains)
 		return bf_cli_err("the text defines no chain");
 	if (!name && rs->nchains > 1)
-		return bf_cli_err("the text defines %zu chains: select one with --name", rs->nchains);
+		return bf_cli_err("the text defines %zu chains: select one with --name",
+				  rs->nchains);
 
 	for (size_t i = 0; i < rs->nchains; i++) {
 		if (!name || !strcmp(rs->chains[i]->name, name)) {
@@ -250,8 +251,8 @@ static int bf_cli_send(const struct bf_cli *cli, const struct bf_request *req,
 
 	fd = bf_client_connect(path);
 	if (fd == -ENOENT || fd == -ECONNREFUSED)
-		return bf_cli_err("cannot connect to %s: %s (is the bpfilter daemon running?)", path,
-				  strerror(-fd));
+		return bf_cli_err("cannot connect to %s: %s (is the bpfilter daemon running?)",
+				  path, strerror(-fd));
 	if (fd < 0)
 		return bf_cli_err("cannot connect to %s: %s", path, strerror(-fd));
 
@@ -393,8 +394,9 @@ static const struct bf_cli_cmd bf_cli_cmds[] = {
 	{ "chain", "load", BF_CMD_CHAIN_LOAD, BF_OPTS_PUSH, BF_OPTS_TEXT, bf_cli_chain_push },
 	{ "chain", "update", BF_CMD_CHAIN_UPDATE, BF_OPTS_PUSH, BF_OPTS_TEXT, bf_cli_chain_push },
 	{ "chain", "get", BF_CMD_CHAIN_GET, BF_OPTS_GET, BF_OPT_BIT(BF_OPT_NAME), bf_cli_get },
-	{ "chain", "attach", BF_CMD_CHAIN_ATTACH, BF_OPT_BIT(BF_OPT_NAME) | BF_OPT_BIT(BF_OPT_OPTION),
-	  BF_OPT_BIT(BF_OPT_NAME), bf_cli_chain_attach },
+	{ "chain", "attach", BF_CMD_CHAIN_ATTACH,
+	  BF_OPT_BIT(BF_OPT_NAME) | BF_OPT_BIT(BF_OPT_OPTION), BF_OPT_BIT(BF_OPT_NAME),
+	  bf_cli_chain_attach },
 	{ "chain", "flush", BF_CMD_CHAIN_FLUSH, BF_OPT_BIT(BF_OPT_NAME), BF_OPT_BIT(BF_OPT_NAME),
 	  bf_cli_flush },
 };

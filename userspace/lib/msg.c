@@ -54,6 +54,26 @@ static int bf_msg_sendv(int fd, struct iovec *iov, size_t niov)
 	return 0;
 }
 
+void bf_msg_put_header(void *hdr, size_t len)
+{
+	bf_msg_put_le32(hdr, BF_MSG_MAGIC);
+	bf_msg_put_le32((uint8_t *)hdr + 4, (uint32_t)len);
+}
+
+int bf_msg_parse_header(const void *hdr, size_t *len)
+{
+	const uint8_t *p = hdr;
+	uint32_t size;
+
+	if (bf_msg_get_le32(p) != BF_MSG_MAGIC)
+		return -EBADMSG;
+	size = bf_msg_get_le32(p + 4);
+	if (size > BF_MSG_MAX)
+		return -EBADMSG;
+	*len = size;
+	return 0;
+}
+
 int bf_msg_send(int fd, const void *buf, size_t len)
 {
 	uint8_t hdr[BF_MSG_HDR_LEN];
@@ -64,8 +84,7 @@ int bf_msg_send(int fd, const void *buf, size_t len)
 
 	if (len > BF_MSG_MAX)
 		return -EMSGSIZE;
-	bf_msg_put_le32(hdr, BF_MSG_MAGIC);
-	bf_msg_put_le32(hdr + 4, (uint32_t)len);
+	bf_msg_put_header(hdr, len);
 	return bf_msg_sendv(fd, iov, ARRAY_SIZE(iov));
 }
 
@@ -92,17 +111,15 @@ int bf_msg_recv(int fd, void **buf, size_t *len)
 {
 	_cleanup_free_ void *payload = NULL;
 	uint8_t hdr[BF_MSG_HDR_LEN];
-	uint32_t size;
+	size_t size;
 	int r;
 
 	r = bf_msg_recv_all(fd, hdr, sizeof(hdr));
 	if (r)
 		return r;
-	if (bf_msg_get_le32(hdr) != BF_MSG_MAGIC)
-		return -EBADMSG;
-	size = bf_msg_get_le32(hdr + 4);
-	if (size > BF_MSG_MAX)
-		return -EBADMSG;
+	r = bf_msg_parse_header(hdr, &size);
+	if (r)
+		return r;
 
 	payload = malloc(size ? size : 1);
 	if (!payload)

@@ -30,4 +30,14 @@ int bf_msg_send(int fd, const void *buf, size_t len);
  */
 int bf_msg_recv(int fd, void **buf, size_t *len);
 
+/*
+ * For callers doing their own (non-blocking) I/O. bf_msg_put_header() writes
+ * the BF_MSG_HDR_LEN-byte header of a message carrying @len bytes (the caller
+ * checks @len <= BF_MSG_MAX). bf_msg_parse_header() checks the header of an
+ * incoming message and gives its payload length: -EBADMSG on a bad magic or
+ * a length above BF_MSG_MAX, as bf_msg_recv().
+ */
+void bf_msg_put_header(void *hdr, size_t len);
+int bf_msg_parse_header(const void *hdr, size_t *len);
+
 #endif /* BF_MSG_H */

@@ -598,6 +598,7 @@ void bf_response_clean(struct bf_response *resp)
 
 const char *bf_cmd_to_str(enum bf_cmd cmd)
 {
+	/* clang-format off */
 	static const char *const names[] = {
 		[BF_CMD_RULESET_SET] = "ruleset set",
 		[BF_CMD_RULESET_GET] = "ruleset get",
@@ -609,6 +610,7 @@ const char *bf_cmd_to_str(enum bf_cmd cmd)
 		[BF_CMD_CHAIN_UPDATE] = "chain update",
 		[BF_CMD_CHAIN_FLUSH] = "chain flush",
 	};
+	/* clang-format on */
 	_Static_assert(ARRAY_SIZE(names) == _BF_CMD_MAX, "missing command name");
 
 	if ((unsigned int)cmd >= ARRAY_SIZE(names))
