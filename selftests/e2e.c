@@ -392,12 +392,23 @@ static void e2e_daemon_exec(const struct e2e_daemon *d, pid_t parent)
 	dup2(log, STDERR_FILENO);
 	{
 		const char *argv[24] = { "bpfilter" };
+		char run_dir[64];
+		bool has_run_dir = false;
 		size_t n = 1;
 
 		if (!d->args[0])
 			argv[n++] = "--transient";
-		for (size_t i = 0; i < ARRAY_SIZE(d->args) && d->args[i]; i++)
+		for (size_t i = 0; i < ARRAY_SIZE(d->args) && d->args[i]; i++) {
 			argv[n++] = d->args[i];
+			has_run_dir |= !strcmp(d->args[i], "--run-dir");
+		}
+		/* Its own run directory: the lock in /run/bpfilter would let
+		 * only one test daemon (or a real one) run at a time. */
+		if (!has_run_dir) {
+			snprintf(run_dir, sizeof(run_dir), "/tmp/bf-selftest-%d.run", parent);
+			argv[n++] = "--run-dir";
+			argv[n++] = run_dir;
+		}
 		argv[n++] = "--socket";
 		argv[n++] = d->sock;
 		argv[n++] = "-v";
