@@ -42,6 +42,7 @@ all: $(BINS)
 deps:
 	@if ! command -v $(BPFTOOL) >/dev/null || ! command -v $(BISON) >/dev/null || \
 	    ! command -v $(FLEX) >/dev/null || ! pkg-config --atleast-version=1.4 libbpf || \
+	    ! command -v systemd-analyze >/dev/null || \
 	    ! pkg-config --exists libxdp check || ! command -v $(CLANG) >/dev/null; then \
 		./scripts/install-deps.sh; \
 	fi
@@ -115,9 +116,16 @@ demo: deps
 	./scripts/mount-bpffs.sh
 	./scripts/demo.sh
 
+# The unit goes where systemd looks for the prefix's units
+# (/usr/local/lib/systemd/system by default), pointing at the installed daemon.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/bin/bpfilter $(BUILD)/bin/bfcli $(DESTDIR)$(PREFIX)/bin/
+	sed 's|@PREFIX@|$(PREFIX)|g' userspace/daemon/bpfilter.service > $(DESTDIR)$(UNITDIR)/bpfilter.service.tmp
+	chmod 0644 $(DESTDIR)$(UNITDIR)/bpfilter.service.tmp
+	mv $(DESTDIR)$(UNITDIR)/bpfilter.service.tmp $(DESTDIR)$(UNITDIR)/bpfilter.service
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

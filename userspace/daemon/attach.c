@@ -191,6 +191,29 @@ static void bf_xdp_query(struct bf_attach *att)
 	xdp_multiprog__close(mp);
 }
 
+/* libxdp reads a program's BTF by id, which the kernel refuses without
+ * CAP_SYS_ADMIN in the initial user namespace (a daemon with a BPF token):
+ * its xdp_program then has no fd. Attach through netlink ourselves. */
+static int bf_xdp_attach_plain(struct bf_attach *att, int prog_fd, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int r = bpf_xdp_attach(att->opts.ifindex, prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST, NULL);
+
+	if (r)
+		return bf_err(err, errlen, r, "cannot attach XDP program to interface %u: %s",
+			      att->opts.ifindex, strerror(-r));
+	att->st.xdp_multi = 0;
+	att->st.xdp_mode = XDP_MODE_UNSPEC;
+	if (!bpf_xdp_query(att->opts.ifindex, 0, &q))
+		att->st.xdp_mode =
+			q.attach_mode == XDP_ATTACHED_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	bf_info("XDP on interface %u: attached alone through netlink (%s mode): libxdp can't "
+		"see the program from this user namespace",
+		att->opts.ifindex,
+		bf_xdp_mode_str(att->st.xdp_mode));
+	return 0;
+}
+
 static int bf_attach_xdp(struct bf_attach *att, int prog_fd, char *err, size_t errlen)
 {
 	struct xdp_program *xp = xdp_program__from_fd(prog_fd);
@@ -199,6 +222,10 @@ static int bf_attach_xdp(struct bf_attach *att, int prog_fd, char *err, size_t e
 	if (libxdp_get_error(xp))
 		return bf_err(err, errlen, -EINVAL, "libxdp cannot use the program: %s",
 			      strerror(-libxdp_get_error(xp)));
+	if (xdp_program__fd(xp) < 0) {
+		xdp_program__close(xp);
+		return bf_xdp_attach_plain(att, prog_fd, err, errlen);
+	}
 	/* No mode: native where the driver has it (veth does), else generic. */
 	r = xdp_program__attach(xp, att->opts.ifindex, XDP_MODE_UNSPEC, 0);
 	xdp_program__close(xp);
@@ -298,8 +325,8 @@ static int bf_attach_update_xdp(struct bf_attach *att, struct bf_prog *old, stru
 	return 0;
 }
 
-int bf_attach_update(struct bf_attach *att, struct bf_prog *old, struct bf_prog *new, char *err,
-		     size_t errlen)
+static int bf_attach_update_here(struct bf_attach *att, struct bf_prog *old,
+				 struct bf_prog *new, char *err, size_t errlen)
 {
 	int links[BF_ATTACH_MAX_LINKS] = { -1, -1 };
 	int r;
@@ -325,6 +352,27 @@ int bf_attach_update(struct bf_attach *att, struct bf_prog *old, struct bf_prog 
 	bf_attach_close_links(att->links, true);
 	memcpy(att->links, links, sizeof(links));
 	return 0;
+}
+
+/* Netfilter and XDP updates attach anew, in the current network
+ * namespace: make it the one the chain was attached in, whoever asks. */
+int bf_attach_update(struct bf_attach *att, struct bf_prog *old, struct bf_prog *new, char *err,
+		     size_t errlen)
+{
+	_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	bool enter = self >= 0 && bf_netns_ino(self) != att->st.netns_ino;
+	int r;
+
+	if (enter && setns(att->netns_fd, CLONE_NEWNET))
+		return bf_err(err, errlen, -errno,
+			      "cannot enter the network namespace the chain is attached in: %s",
+			      strerror(errno));
+	r = bf_attach_update_here(att, old, new, err, errlen);
+	if (enter && setns(self, CLONE_NEWNET)) {
+		bf_error("cannot return to the request's network namespace: %s", strerror(errno));
+		abort();
+	}
+	return r;
 }
 
 const struct bf_hookopts *bf_attach_opts(const struct bf_attach *att)
@@ -359,8 +407,13 @@ static bool bf_xdp_runs(const struct bf_attach *att, struct bf_prog *prog)
 	bool found = false;
 
 	mp = xdp_multiprog__get_from_ifindex(att->opts.ifindex);
-	if (libxdp_get_error(mp))
-		return false;
+	if (libxdp_get_error(mp)) {
+		uint32_t cur = 0;
+
+		/* libxdp can't turn ids into programs here: ask netlink. */
+		return !bpf_xdp_query_id(att->opts.ifindex, bf_xdp_flags(att->st.xdp_mode), &cur) &&
+		       cur == id;
+	}
 	if (xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
 		found = p && xdp_program__id(p) == id;
@@ -444,8 +497,18 @@ static void bf_detach_xdp(struct bf_attach *att, struct bf_prog *prog)
 	if (!bf_xdp_runs(att, prog))
 		return;
 	xp = xdp_program__from_fd(prog->fd);
-	if (libxdp_get_error(xp))
+	if (libxdp_get_error(xp) || xdp_program__fd(xp) < 0) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = prog->fd);
+
+		if (!libxdp_get_error(xp))
+			xdp_program__close(xp);
+		r = bpf_xdp_detach(att->opts.ifindex,
+				   XDP_FLAGS_REPLACE | bf_xdp_flags(att->st.xdp_mode), &opts);
+		if (r)
+			bf_warn("cannot detach XDP from interface %u: %s", att->opts.ifindex,
+				strerror(-r));
 		return;
+	}
 	r = xdp_program__detach(xp, att->opts.ifindex, att->st.xdp_mode, 0);
 	if (r)
 		bf_warn("cannot detach XDP from interface %u: %s", att->opts.ifindex,

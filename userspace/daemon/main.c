@@ -1,113 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* bpfilter: the daemon. */
+/*
+ * bpfilter: the daemon. Its life: parse the flags, take the run
+ * directory's lock (one daemon per run directory), restore the chains a
+ * previous daemon left pinned, listen and tell systemd we are ready, serve
+ * until SIGTERM/SIGINT, then leave the chains pinned (or, with
+ * --transient, remove them) and clean up the socket and the lock.
+ */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctx.h"
-#include "lib/client.h"
+#include "handle.h"
 #include "lib/helper.h"
+#include "lock.h"
 #include "log.h"
+#include "notify.h"
+#include "ns.h"
+#include "opts.h"
+#include "persist.h"
 #include "server.h"
-
-#define BF_RUNTIME_DIR "/run/bpfilter"
+#include "token.h"
 
 static volatile sig_atomic_t bf_stop;
-
-struct bf_opts {
-	bool transient;
-	unsigned int verbose;
-	const char *socket;
-};
-
-static void bf_usage(FILE *f)
-{
-	fprintf(f, "Usage: bpfilter [-t|--transient] [-v|--verbose=debug|bpf|bytecode]...\n"
-		   "                [--socket PATH] [--usage] [-?|--help]\n");
-}
-
-static void bf_help(void)
-{
-	bf_usage(stdout);
-	printf("\nThe bpfilter daemon: loads and attaches the BPF programs enforcing the\n"
-	       "chains bfcli sends it.\n\n"
-	       "  -t, --transient        pin nothing and serialize nothing: every chain is\n"
-	       "                         removed when the daemon stops\n"
-	       "  -v, --verbose=FLAG     debug: debug logs; bpf: BPF programs log failed\n"
-	       "                         kernel calls (bpftool prog tracelog); bytecode:\n"
-	       "                         dump each program's instructions\n"
-	       "      --socket PATH      listen on PATH (default %s)\n"
-	       "      --usage            print a short usage message\n"
-	       "  -?, --help             print this help\n",
-	       BF_SOCKET_PATH);
-}
-
-static int bf_parse_verbose(const char *arg, unsigned int *flags)
-{
-	if (!strcmp(arg, "debug"))
-		*flags |= BF_VERBOSE_DEBUG;
-	else if (!strcmp(arg, "bpf"))
-		*flags |= BF_VERBOSE_BPF;
-	else if (!strcmp(arg, "bytecode"))
-		*flags |= BF_VERBOSE_BYTECODE;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/* Returns 1 when the process should exit successfully (help). */
-static int bf_parse_args(int argc, char **argv, struct bf_opts *opts)
-{
-	enum { OPT_USAGE = 256, OPT_SOCKET };
-	static const struct option longopts[] = {
-		{ "transient", no_argument, NULL, 't' },
-		{ "verbose", required_argument, NULL, 'v' },
-		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "usage", no_argument, NULL, OPT_USAGE },
-		{ "help", no_argument, NULL, '?' },
-		{},
-	};
-	int c;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "tv:?", longopts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			opts->transient = true;
-			break;
-		case 'v':
-			if (bf_parse_verbose(optarg, &opts->verbose)) {
-				fprintf(stderr, "bpfilter: unknown verbose flag '%s'\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_SOCKET:
-			opts->socket = optarg;
-			break;
-		case OPT_USAGE:
-			bf_usage(stdout);
-			return 1;
-		case '?':
-			if (optopt) {
-				fprintf(stderr, "bpfilter: unknown option '%s'\n", argv[optind - 1]);
-				bf_usage(stderr);
-				return -EINVAL;
-			}
-			bf_help();
-			return 1;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "bpfilter: unexpected argument '%s'\n", argv[optind]);
-		return -EINVAL;
-	}
-	return 0;
-}
 
 static void bf_on_signal(int sig)
 {
@@ -126,25 +44,97 @@ static int bf_setup_signals(void)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Listen, serve until asked to stop, remove the socket. */
+static int bf_serve(const struct bf_daemon_opts *opts, struct bf_ctx *ctx)
 {
-	struct bf_opts opts = { .socket = BF_SOCKET_PATH };
-	struct bf_ctx ctx = {};
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = bf_server_open(opts->socket);
 	int r;
 
-	r = bf_parse_args(argc, argv, &opts);
+	if (fd < 0) {
+		/* -EADDRINUSE: bf_server_open() named the daemon answering. */
+		if (fd != -EADDRINUSE)
+			bf_error("cannot listen on %s: %s", opts->socket, strerror(-fd));
+		return fd;
+	}
+
+	bf_info("ready, listening on %s%s", opts->socket, opts->transient ? " (transient)" : "");
+	/* Only now: systemd starts the units ordered after us once it hears
+	 * READY=1, and they expect requests to be served. */
+	bf_notify_ready();
+	r = bf_server_run(fd, ctx, &bf_stop);
+	if (r)
+		bf_error("cannot accept clients: %s", strerror(-r));
+	bf_notify_stopping();
+
+	/* Gone before the chains are handled: a client must not connect to a
+	 * daemon that will not answer. */
+	if (unlink(opts->socket) && errno != ENOENT)
+		bf_warn("cannot remove %s: %s", opts->socket, strerror(errno));
+	return r;
+}
+
+/* What must hold before any BPF object is touched: our own namespaces
+ * recorded (requests move between the clients'), the BPF token created. */
+static int bf_setup(const struct bf_daemon_opts *opts)
+{
+	char err[1024] = "";
+	int r;
+
+	r = bf_ns_setup(err, sizeof(err));
+	if (!r)
+		r = bf_token_setup(opts, err, sizeof(err));
+	if (r)
+		bf_error("%s", err[0] ? err : strerror(-r));
+	return r;
+}
+
+/* What runs under the lock: set up, restore, serve, shut down. */
+static int bf_run(const struct bf_daemon_opts *opts)
+{
+	struct bf_ctx ctx = {};
+	char err[1024] = "";
+	int r;
+
+	r = bf_setup(opts);
+	if (r)
+		return r;
+	/* It says what is wrong itself. */
+	r = bf_persist_setup(opts);
+	if (r)
+		return r;
+	/* On failure the pins are left alone (and the chains they hold keep
+	 * filtering): the operator decides, err says how to clean up. */
+	r = bf_persist_restore(&ctx, err, sizeof(err));
+	if (r) {
+		bf_error("%s", err[0] ? err : strerror(-r));
+		return r;
+	}
+
+	r = bf_serve(opts, &ctx);
+
+	if (opts->transient)
+		bf_info("stopping: detaching %zu chain(s)", ctx.ncgens);
+	else
+		bf_info("stopping: %zu chain(s) stay attached and pinned", ctx.ncgens);
+	bf_persist_shutdown(&ctx);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct bf_lock lock = BF_LOCK_INIT;
+	struct bf_daemon_opts opts;
+	int r;
+
+	r = bf_opts_parse(argc, argv, &opts);
 	if (r)
 		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	bf_log_set_verbose(opts.verbose);
 	bf_log_setup_libbpf();
+	bf_handle_set_no_cli(opts.no_cli);
 
 	if (geteuid() != 0) {
 		bf_error("must run as root (CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN are needed)");
-		return EXIT_FAILURE;
-	}
-	if (!strcmp(opts.socket, BF_SOCKET_PATH) && mkdir(BF_RUNTIME_DIR, 0755) && errno != EEXIST) {
-		bf_error("cannot create %s: %s", BF_RUNTIME_DIR, strerror(errno));
 		return EXIT_FAILURE;
 	}
 	r = bf_setup_signals();
@@ -152,20 +142,14 @@ int main(int argc, char **argv)
 		bf_error("cannot install signal handlers: %s", strerror(-r));
 		return EXIT_FAILURE;
 	}
-	fd = bf_server_open(opts.socket);
-	if (fd < 0) {
-		if (fd != -EADDRINUSE)
-			bf_error("cannot listen on %s: %s", opts.socket, strerror(-fd));
-		return EXIT_FAILURE;
-	}
-
-	bf_info("ready, listening on %s%s", opts.socket, opts.transient ? " (transient)" : "");
-	r = bf_server_run(fd, &ctx, &bf_stop);
+	r = bf_lock_acquire(&lock, opts.run_dir, opts.socket);
 	if (r)
-		bf_error("cannot accept clients: %s", strerror(-r));
+		return EXIT_FAILURE;
 
-	bf_info("stopping: detaching %zu chain(s)", ctx.ncgens);
-	bf_ctx_clean(&ctx);
-	unlink(opts.socket);
+	r = bf_run(&opts);
+
+	/* The run directory goes too in transient mode, if we made it and
+	 * nothing else is in it; otherwise it holds the state file. */
+	bf_lock_release(&lock, opts.transient);
 	return r ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Helpers of the namespace and BPF token tests (ns_util.h). */
+#include "ns_util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/helper.h"
+
+#define NSU_NETNS_DIR "/var/run/netns"
+#define NSU_MAX_ARGS 32
+#define NSU_TIMEOUT_MS 15000
+
+static unsigned int nsu_next_id;
+
+/* Wait for @pid, killing it past @ms. Its exit status, -1 if a signal
+ * ended it. */
+static int nsu_reap(pid_t pid, int ms)
+{
+	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int status;
+
+	if (pfd >= 0) {
+		struct pollfd p = { .fd = pfd, .events = POLLIN };
+
+		while (poll(&p, 1, ms) < 0 && errno == EINTR)
+			;
+		if (!p.revents)
+			kill(pid, SIGKILL);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int nsu_cmd(const char *fmt, ...)
+{
+	char line[512], *argv[NSU_MAX_ARGS], *save = NULL;
+	size_t argc = 0;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (bf_test_verbose())
+		fprintf(stderr, "  + %s\n", line);
+	for (char *w = strtok_r(line, " ", &save); w && argc < NSU_MAX_ARGS - 1;
+	     w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		int null = open("/dev/null", O_RDWR);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(null, STDIN_FILENO);
+		if (!bf_test_verbose()) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return nsu_reap(pid, NSU_TIMEOUT_MS);
+}
+
+char *nsu_output(const char *fmt, ...)
+{
+	char line[512], *buf;
+	size_t len = 0, cap = 4096;
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	strncat(line, " 2>&1", sizeof(line) - strlen(line) - 1);
+	buf = calloc(1, cap);
+	f = buf ? popen(line, "r") : NULL;
+	if (!f) {
+		free(buf);
+		return NULL;
+	}
+	while (len < cap - 1) {
+		size_t n = fread(buf + len, 1, cap - 1 - len, f);
+
+		if (!n)
+			break;
+		len += n;
+	}
+	pclose(f);
+	if (bf_test_verbose())
+		fprintf(stderr, "  + %s\n%s", line, buf);
+	return buf;
+}
+
+static int nsu_setns_path(const char *path, int type)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || setns(fd, type))
+		return -errno;
+	return 0;
+}
+
+int nsu_enter_netns(const void *arg)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), NSU_NETNS_DIR "/%s", (const char *)arg);
+	return nsu_setns_path(path, CLONE_NEWNET);
+}
+
+/* Enter the user namespace of @pid, unless it is ours already (setns()
+ * refuses to enter one's own). */
+static int nsu_enter_userns(pid_t pid)
+{
+	struct stat self, other;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	if (stat("/proc/self/ns/user", &self) || stat(path, &other))
+		return -errno;
+	if (self.st_dev == other.st_dev && self.st_ino == other.st_ino)
+		return 0;
+	return nsu_setns_path(path, CLONE_NEWUSER);
+}
+
+int nsu_enter_pid_ns(const void *arg)
+{
+	pid_t pid = *(const pid_t *)arg;
+	char net[64], mnt[64];
+	int r;
+
+	snprintf(net, sizeof(net), "/proc/%d/ns/net", pid);
+	snprintf(mnt, sizeof(mnt), "/proc/%d/ns/mnt", pid);
+	r = nsu_enter_userns(pid);
+	r = r ?: nsu_setns_path(net, CLONE_NEWNET);
+	return r ?: nsu_setns_path(mnt, CLONE_NEWNS);
+}
+
+static char *nsu_read_fd(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	if (!buf)
+		return NULL;
+	lseek(fd, 0, SEEK_SET);
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		char *p;
+
+		len += (size_t)n;
+		if (cap - len - 1 > 0)
+			continue;
+		p = realloc(buf, cap * 2);
+		if (!p)
+			break;
+		buf = p;
+		cap *= 2;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static void nsu_bfcli_exec(char *const argv[], nsu_enter_fn enter, const void *arg, int ofd,
+			   int efd)
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int r;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	dup2(null, STDIN_FILENO);
+	dup2(ofd, STDOUT_FILENO);
+	dup2(efd, STDERR_FILENO);
+	r = enter ? enter(arg) : 0;
+	if (r) {
+		fprintf(stderr, "ns test: the client cannot enter its namespaces: %s\n",
+			strerror(-r));
+		_exit(125);
+	}
+	execv(argv[0], argv);
+	fprintf(stderr, "ns test: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+int nsu_bfcli(const char *sock, nsu_enter_fn enter, const void *arg, struct e2e_out *out, ...)
+{
+	_cleanup_close_ int ofd = memfd_create("bfcli-out", MFD_CLOEXEC);
+	_cleanup_close_ int efd = memfd_create("bfcli-err", MFD_CLOEXEC);
+	char *argv[NSU_MAX_ARGS];
+	size_t argc = 0;
+	va_list ap;
+	pid_t pid;
+
+	e2e_out_clean(out);
+	argv[argc++] = (char *)e2e_bin("bfcli");
+	argv[argc++] = "--socket";
+	argv[argc++] = (char *)sock;
+	va_start(ap, out);
+	for (char *a = va_arg(ap, char *); a && argc < NSU_MAX_ARGS - 1; a = va_arg(ap, char *))
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+
+	if (ofd < 0 || efd < 0)
+		return out->status;
+	pid = fork();
+	if (pid < 0)
+		return out->status;
+	if (!pid)
+		nsu_bfcli_exec(argv, enter, arg, ofd, efd);
+	out->status = nsu_reap(pid, NSU_TIMEOUT_MS);
+	out->out = nsu_read_fd(ofd);
+	out->err = nsu_read_fd(efd);
+	if (bf_test_verbose())
+		fprintf(stderr, "  $ bfcli %s %s ... (in %s) -> exit %d\n%s%s", argv[3],
+			argc > 4 ? argv[4] : "", enter ? "other namespaces" : "the root namespace",
+			out->status, out->out ? out->out : "", out->err ? out->err : "");
+	return out->status;
+}
+
+/* Does bf_selftests run as @pid? */
+static bool nsu_selftests_alive(long pid)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char path[64], comm[32] = "";
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	f = fopen(path, "re");
+	return f && fgets(comm, sizeof(comm), f) && !strcmp(comm, "bf_selftests\n");
+}
+
+void nsu_remove_stale(void)
+{
+	static bool done;
+	struct dirent *de;
+	DIR *dir;
+
+	if (done)
+		return;
+	done = true;
+	dir = opendir("/tmp");
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		long pid;
+
+		if (strncmp(de->d_name, E2E_PREFIX "-", strlen(E2E_PREFIX "-")))
+			continue;
+		pid = strtol(de->d_name + strlen(E2E_PREFIX "-"), NULL, 10);
+		if (pid > 0 && pid != getpid() && !nsu_selftests_alive(pid))
+			nsu_cmd("rm -rf /tmp/%s", de->d_name);
+	}
+	closedir(dir);
+}
+
+unsigned int nsu_unused_ifindex(void)
+{
+	char name[IF_NAMESIZE];
+	unsigned int idx = 4000 + (unsigned int)getpid() % 4000;
+
+	while (if_indextoname(idx, name))
+		idx++;
+	return idx;
+}
+
+static int nsu_pair_create(struct nsu_pair *p, unsigned int ifindex)
+{
+	char index[32] = "";
+	int r;
+
+	if (ifindex)
+		snprintf(index, sizeof(index), " index %u", ifindex);
+	if (nsu_cmd("ip netns add %s", p->a.name))
+		return -EIO;
+	p->created = true;
+	if (nsu_cmd("ip netns add %s", p->b.name))
+		return -EIO;
+	r = nsu_cmd("ip -n %s link add name %s%s type veth peer name %s netns %s", p->a.name,
+		    p->a.ns_if, index, p->b.ns_if, p->b.name);
+	r = r ?: nsu_cmd("ip -n %s addr add %s/24 dev %s", p->a.name, p->a.ns4, p->a.ns_if);
+	r = r ?: nsu_cmd("ip -n %s addr add %s/24 dev %s", p->b.name, p->b.ns4, p->b.ns_if);
+	r = r ?: nsu_cmd("ip -n %s link set lo up", p->a.name);
+	r = r ?: nsu_cmd("ip -n %s link set lo up", p->b.name);
+	r = r ?: nsu_cmd("ip -n %s link set %s up", p->a.name, p->a.ns_if);
+	r = r ?: nsu_cmd("ip -n %s link set %s up", p->b.name, p->b.ns_if);
+	return r ? -EIO : 0;
+}
+
+/* a.ns_if's index, seen from inside A. */
+static unsigned int nsu_ifindex_in(const char *netns, const char *ifname)
+{
+	_cleanup_free_ char *out = nsu_output("ip -n %s -o link show dev %s", netns, ifname);
+	unsigned int idx = 0;
+
+	if (out && sscanf(out, "%u:", &idx) != 1)
+		idx = 0;
+	return idx;
+}
+
+bool nsu_pair_setup(struct nsu_pair *p, unsigned int ifindex, bool twin)
+{
+	unsigned int id = ++nsu_next_id;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	nsu_remove_stale();
+	snprintf(p->a.name, sizeof(p->a.name), E2E_PREFIX "%d_p%ua", getpid(), id);
+	snprintf(p->b.name, sizeof(p->b.name), E2E_PREFIX "%d_p%ub", getpid(), id);
+	snprintf(p->a.ns_if, sizeof(p->a.ns_if), E2E_PREFIX "%d_p%ua", getpid(), id);
+	snprintf(p->b.ns_if, sizeof(p->b.ns_if), E2E_PREFIX "%d_p%ub", getpid(), id);
+	snprintf(p->a.ns4, sizeof(p->a.ns4), "10.215.0.1");
+	snprintf(p->b.ns4, sizeof(p->b.ns4), "10.215.0.2");
+
+	r = nsu_pair_create(p, ifindex);
+	if (!ASSERT_OK(r, "creating two namespaces and a veth pair between them"))
+		return false;
+	p->a_ifindex = nsu_ifindex_in(p->a.name, p->a.ns_if);
+	if (!ASSERT_TRUE(p->a_ifindex && (!ifindex || p->a_ifindex == ifindex),
+			 "%s has index %u in %s, expected %u", p->a.ns_if, p->a_ifindex, p->a.name,
+			 ifindex))
+		return false;
+	if (!twin)
+		return true;
+	/* veth: this kernel has no dummy driver. */
+	snprintf(p->twin, sizeof(p->twin), "%s", p->a.ns_if);
+	r = nsu_cmd("ip link add %s type veth peer name " E2E_PREFIX "%d_p%ut", p->twin, getpid(),
+		    id);
+	p->has_twin = !r;
+	r = r ?: nsu_cmd("ip link set %s up", p->twin);
+	return ASSERT_OK(r, "creating the root namespace's twin interface") &&
+	       ASSERT_TRUE(if_nametoindex(p->twin) != p->a_ifindex,
+			   "the twin %s has the same index as in %s", p->twin, p->a.name);
+}
+
+void nsu_pair_teardown(struct nsu_pair *p)
+{
+	if (p->has_twin)
+		nsu_cmd("ip link del %s", p->twin);
+	if (p->created) {
+		nsu_cmd("ip netns del %s", p->a.name);
+		nsu_cmd("ip netns del %s", p->b.name);
+	}
+	p->has_twin = p->created = false;
+}
+
+bool nsu_has_xdp(const char *netns, const char *ifname)
+{
+	_cleanup_free_ char *out = netns ? nsu_output("ip -n %s -o link show dev %s", netns, ifname)
+					 : nsu_output("ip -o link show dev %s", ifname);
+
+	/* "xdp", "xdpgeneric", "xdpdrv", "xdpoffload" */
+	return out && strstr(out, " xdp");
+}
+
+bool nsu_bpftool_net_has(const char *netns, const char *ifname, const char *prog)
+{
+	_cleanup_free_ char *out =
+		netns ? nsu_output("ip netns exec %s bpftool net show dev %s", netns, ifname)
+		      : nsu_output("bpftool net show dev %s", ifname);
+
+	return out && strstr(out, prog);
+}
