@@ -3,7 +3,6 @@
 
 #include <bpf/btf.h>
 #include <ctype.h>
-#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,38 +72,25 @@ static const void *bf_tmpl_elf(enum bf_hook hook, size_t *size)
 
 /*
  * libbpf names a program after its ELF symbol and has no way to rename it,
- * so rename the symbol: its string in .strtab is the placeholder, exactly
- * 15 characters long, overwritten in place with @name and NUL padding.
+ * so rename the symbol: its string, in .strtab and in the .BTF string table
+ * (bpftool shows the BTF function name when the kernel's is 15 characters,
+ * as it may be truncated), is the placeholder, exactly 15 characters long,
+ * overwritten in place with @name and NUL padding.
  */
 static int bf_elf_rename_prog(uint8_t *elf, size_t size, const char *name)
 {
 	static const char needle[] = "\0" BF_PROG_NAME_STR "\0";
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
-	const Elf64_Shdr *sh;
-	const char *shstr;
+	const size_t nlen = sizeof(needle) - 1;
+	uint8_t *hit, *end = elf + size;
+	int n = 0;
 
-	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shoff > size ||
-	    eh->e_shnum > (size - eh->e_shoff) / sizeof(*sh) || eh->e_shstrndx >= eh->e_shnum)
-		return -EINVAL;
-	sh = (const Elf64_Shdr *)(elf + eh->e_shoff);
-	shstr = (const char *)elf + sh[eh->e_shstrndx].sh_offset;
-
-	for (unsigned int i = 0; i < eh->e_shnum; i++) {
-		uint8_t *data = elf + sh[i].sh_offset;
-		uint8_t *hit;
-
-		if (sh[i].sh_type != SHT_STRTAB || strcmp(shstr + sh[i].sh_name, ".strtab") ||
-		    sh[i].sh_offset + sh[i].sh_size > size)
-			continue;
-		hit = memmem(data, sh[i].sh_size, needle, sizeof(needle) - 1);
-		if (!hit)
-			return -ENOENT;
+	for (hit = memmem(elf, size, needle, nlen); hit;
+	     hit = memmem(hit + nlen, end - (hit + nlen), needle, nlen)) {
 		memset(hit + 1, 0, BF_PROG_NAME_LEN);
 		memcpy(hit + 1, name, strnlen(name, BF_PROG_NAME_LEN));
-		return 0;
+		n++;
 	}
-	return -ENOENT;
+	return n ? 0 : -ENOENT;
 }
 
 /* Where struct bf_cfg sits in .rodata, from the object's BTF. */
