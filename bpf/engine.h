@@ -4,6 +4,11 @@
  * maps filled by the daemon; the program itself is the same whatever the
  * ruleset. Rules are walked in order with bpf_loop(); the first terminal
  * verdict wins, else the chain's policy applies.
+ *
+ * The including template defines BF_HCTX, the type of its handle on the
+ * packet (kept in struct bf_run for the actions), and after including this
+ * file the two hook-specific actions declared below: bf_tmpl_set_mark() and
+ * bf_tmpl_log(). It maps the returned verdict to its hook's return code.
  */
 #ifndef BF_BPF_ENGINE_H
 #define BF_BPF_ENGINE_H
@@ -33,10 +38,14 @@ struct {
 	__uint(max_entries, 1);
 } bf_sets SEC(".maps");
 
+/* Not preallocated: the daemon sizes it with room for an update-set to
+ * write a new generation next to the current one, and only what is used
+ * takes memory. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct bf_set_key);
 	__type(value, __u8);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1);
 } bf_set_elems SEC(".maps");
 
@@ -55,6 +64,23 @@ struct {
 	__uint(max_entries, 2);
 } bf_counters SEC(".maps");
 
+/* The chain's log: struct bf_log_entry records, read by the daemon. The
+ * daemon shrinks it to one page for chains without "log" rules. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} bf_log SEC(".maps");
+
+/* Per rule: when it last logged (CLOCK_BOOTTIME), for "log ... every". One
+ * value shared by all CPUs, so the interval holds for the rule as a
+ * whole. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} bf_log_ts SEC(".maps");
+
 #define bf_dbg(fmt, ...)                                          \
 	do {                                                      \
 		if (bf_cfg.debug)                                 \
@@ -63,9 +89,38 @@ struct {
 
 struct bf_run {
 	struct bf_pkt pkt;
-	__u32 verdict;
-	__u32 error;
+	/* The template's handle on the packet (or socket address): the
+	 * actions of a rule (mark, log, redirect) act on it from inside the
+	 * loop. */
+	BF_HCTX *h;
+	/* Small fields: the whole struct is zeroed for every packet. */
+	__u16 verdict; /* enum bf_verdict, _BF_VERDICT_MAX: none yet */
+	__u16 error;
+	/* Start of the network and transport headers, for "log": valid when
+	 * pkt.flags says the parser found them (BF_PKT_IPV4/IPV6, BF_PKT_TCP,
+	 * UDP, ICMP, ICMPV6), so that nothing but the parser writes them. The
+	 * link header, where the hook has one, is at offset 0. Not in struct
+	 * bf_pkt: no rule matches them. */
+	__u16 l3_off;
+	__u16 l4_off;
 };
+
+/*
+ * Provided by the template, for the hooks where the daemon allows the
+ * action (empty elsewhere):
+ * - bf_tmpl_set_mark() sets the packet's mark (the engine updates
+ *   run->pkt.mark itself);
+ * - bf_tmpl_redirect() prepares the redirect of a REDIRECT rule that
+ *   matched (bpf_redirect()); the template then returns its redirect code
+ *   for BF_VERDICT_REDIRECT. Done from the rule, so that struct bf_run
+ *   needn't carry the target for every packet;
+ * - bf_tmpl_log() fills what only the template knows in a log entry: raw
+ *   headers, or who made the system call; e->hdrs says what the rule asked
+ *   for, e->have is to be set to what was captured.
+ */
+static __always_inline void bf_tmpl_set_mark(struct bf_run *run, __u32 mark);
+static __always_inline void bf_tmpl_redirect(struct bf_run *run, const struct bf_rule_rec *rule);
+static __always_inline void bf_tmpl_log(struct bf_run *run, struct bf_log_entry *e);
 
 static __always_inline void bf_count(__u32 idx, __u32 len)
 {
@@ -79,7 +134,7 @@ static __always_inline void bf_count(__u32 idx, __u32 len)
 	c->bytes += len;
 }
 
-_Static_assert(sizeof(struct bf_pkt) == 64, "bf_pkt indexes are masked with 63");
+_Static_assert(sizeof(struct bf_pkt) == 128, "bf_pkt indexes are masked with 127");
 
 /* Offsets come from the daemon, which keeps them inside struct bf_pkt; the
  * mask is what lets the verifier see it (cheaper than a checked branch). */
@@ -94,6 +149,7 @@ __noinline int bf_match_set(struct bf_pkt *pkt, struct bf_matcher_rec *m)
 	struct bf_set_key key = {};
 	struct bf_lpm_key lpm = {};
 	struct bf_set_rec *set;
+	__u32 id;
 	int c, i;
 
 	if (!pkt || !m)
@@ -105,6 +161,8 @@ __noinline int bf_match_set(struct bf_pkt *pkt, struct bf_matcher_rec *m)
 	}
 	if ((pkt->flags & set->req) != set->req)
 		return 0;
+	/* The elements of the set's current generation (see abi.h). */
+	id = (__u32)set->gen << 24 | m->arg;
 
 	if (set->lpm) {
 		__u32 off = set->comps[0].off;
@@ -116,7 +174,7 @@ __noinline int bf_match_set(struct bf_pkt *pkt, struct bf_matcher_rec *m)
 			lpm.data[i] = bf_pkt_byte(pkt, off + i);
 		}
 		lpm.prefixlen = 32 + len * 8;
-		lpm.set = bpf_htonl(m->arg);
+		lpm.set = bpf_htonl(id);
 		return bpf_map_lookup_elem(&bf_set_lpm, &lpm) != NULL;
 	}
 
@@ -144,7 +202,7 @@ __noinline int bf_match_set(struct bf_pkt *pkt, struct bf_matcher_rec *m)
 			key.data[pos] = bf_pkt_byte(pkt, off + i);
 		}
 	}
-	key.set = m->arg;
+	key.set = id;
 	return bpf_map_lookup_elem(&bf_set_elems, &key) != NULL;
 }
 
@@ -231,12 +289,60 @@ static __always_inline int bf_match(struct bf_run *run, struct bf_matcher_rec *m
 	return m->negate ? !r : r;
 }
 
+/*
+ * "log ... every D": whether rule @idx may log at @now. The swap makes
+ * concurrent CPUs agree on one winner per interval.
+ */
+static __always_inline int bf_log_allowed(__u32 idx, __u64 every, __u64 now)
+{
+	__u64 *last, prev;
+
+	if (!every)
+		return 1;
+	last = bpf_map_lookup_elem(&bf_log_ts, &idx);
+	if (!last) {
+		bf_dbg("log timestamp %u lookup failed", idx);
+		return 0;
+	}
+	prev = *last;
+	if (now - prev < every)
+		return 0;
+	return __sync_val_compare_and_swap(last, prev, now) == prev;
+}
+
+/* Publish the packet rule @idx matched to the chain's log. A full ring
+ * loses the entry: logging never holds a packet up. */
+static __noinline void bf_log_rule(struct bf_run *run, struct bf_rule_rec *rule, __u32 idx)
+{
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct bf_log_entry *e;
+
+	if (!bf_log_allowed(idx, rule->log_every_ns, now))
+		return;
+	e = bpf_ringbuf_reserve(&bf_log, sizeof(*e), 0);
+	if (!e) {
+		bf_dbg("log of rule %u: ring buffer full", idx);
+		return;
+	}
+	/* The ring's memory holds older entries: nothing of them may show
+	 * through the fields this one leaves out. */
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = now;
+	e->rule = idx;
+	e->pkt_len = run->pkt.len;
+	e->verdict = rule->verdict;
+	e->hdrs = rule->log;
+	__builtin_memcpy(&e->pkt, &run->pkt, sizeof(e->pkt));
+	bf_tmpl_log(run, e);
+	bpf_ringbuf_submit(e, 0);
+}
+
 static long bf_rule_cb(__u64 index, void *data)
 {
 	struct bf_run *run = data;
 	struct bf_rule_rec *rule;
 	__u32 idx = index;
-	__u32 n, j;
+	__u32 j;
 
 	rule = bpf_map_lookup_elem(&bf_rules, &idx);
 	if (!rule) {
@@ -245,12 +351,14 @@ static long bf_rule_cb(__u64 index, void *data)
 		return 1;
 	}
 
-	n = rule->nmatchers;
 	for (j = 0; j < BF_RULE_MAX_MATCHERS; j++) {
 		struct bf_matcher_rec *m;
 		__u32 k;
 
-		if (j >= n)
+		/* Read from the rule each time rather than kept: a register
+		 * fewer live across the matcher calls, so that the run
+		 * pointer isn't spilled to the stack (one load a matcher). */
+		if (j >= *(volatile __u16 *)&rule->nmatchers)
 			break;
 		k = rule->first_matcher + j;
 		m = bpf_map_lookup_elem(&bf_matchers, &k);
@@ -265,10 +373,78 @@ static long bf_rule_cb(__u64 index, void *data)
 
 	if (rule->flags & BF_RULE_COUNTER)
 		bf_count(idx, run->pkt.len);
+	if (rule->flags & BF_RULE_MARK) {
+		/* Later rules match the new mark. */
+		run->pkt.mark = bpf_htonl(rule->mark);
+		bf_tmpl_set_mark(run, rule->mark);
+	}
+	if (rule->log)
+		bf_log_rule(run, rule, idx);
 	if (rule->verdict == BF_VERDICT_CONTINUE)
 		return 0;
+	if (rule->verdict == BF_VERDICT_REDIRECT)
+		bf_tmpl_redirect(run, rule);
 	run->verdict = rule->verdict;
 	return 1;
+}
+
+/* jhash's mixing (lib/jhash.h), for bf_flow_prob(). */
+#define bf_rol32(w, s) (((w) << (s)) | ((w) >> (32 - (s))))
+#define bf_jhash_mix(a, b, c)                          \
+	do {                                           \
+		a -= c; a ^= bf_rol32(c, 4); c += b;   \
+		b -= a; b ^= bf_rol32(a, 6); a += c;   \
+		c -= b; c ^= bf_rol32(b, 8); b += a;   \
+		a -= c; a ^= bf_rol32(c, 16); c += b;  \
+		b -= a; b ^= bf_rol32(a, 19); a += c;  \
+		c -= b; c ^= bf_rol32(b, 4); b += a;   \
+	} while (0)
+#define bf_jhash_final(a, b, c)                         \
+	do {                                            \
+		c ^= b; c -= bf_rol32(b, 14);           \
+		a ^= c; a -= bf_rol32(c, 11);           \
+		b ^= a; b -= bf_rol32(a, 25);           \
+		c ^= b; c -= bf_rol32(b, 16);           \
+		a ^= c; a -= bf_rol32(c, 4);            \
+		b ^= a; b -= bf_rol32(a, 14);           \
+		c ^= b; c -= bf_rol32(b, 24);           \
+	} while (0)
+
+#define BF_FLOW_SEED 0x62706674 /* any constant: the hash is the same forever */
+
+/* jhash of one end of a flow: its address (16 bytes) and port. */
+static __always_inline __u32 bf_hash_end(const __u8 *addr, __u16 port)
+{
+	__u32 w[4], a, b, c;
+
+	__builtin_memcpy(w, addr, sizeof(w));
+	a = b = c = BF_FLOW_SEED + 20;
+	a += w[0];
+	b += w[1];
+	c += w[2];
+	bf_jhash_mix(a, b, c);
+	a += w[3];
+	b += port;
+	bf_jhash_final(a, b, c);
+	return c;
+}
+
+/*
+ * meta.flow_probability's value: a hash of the 5-tuple, the same for every
+ * packet of a flow and, the two ends being hashed apart and added, for both
+ * directions of it (a chain on ingress and one on egress pick the same
+ * connections). Big-endian, as matched. Packets without ports (ICMP,
+ * non-first fragments) hash with ports 0.
+ */
+static __always_inline __u32 bf_flow_prob(const struct bf_pkt *pkt)
+{
+	__u32 a, b, c;
+
+	a = b = c = BF_FLOW_SEED;
+	a += bf_hash_end(pkt->saddr, pkt->sport) + bf_hash_end(pkt->daddr, pkt->dport);
+	b += pkt->l4_proto;
+	bf_jhash_final(a, b, c);
+	return bpf_htonl(c);
 }
 
 /*
@@ -280,6 +456,10 @@ static __always_inline __u32 bf_run_rules(struct bf_run *run)
 	__u32 nrules = bf_cfg.nrules;
 
 	run->verdict = _BF_VERDICT_MAX;
+	/* Only chains matching on it pay for the hash (bf_cfg is constant
+	 * to the verifier, which drops the dead branch). */
+	if (bf_cfg.flow_prob)
+		run->pkt.flow_prob = bf_flow_prob(&run->pkt);
 	if (nrules)
 		bpf_loop(nrules, bf_rule_cb, run, 0);
 	if (run->error) {

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Packet parser shared by every template: fills a struct bf_pkt once, so
- * rules never touch the packet again.
+ * Packet parser shared by the packet templates: fills a struct bf_pkt once,
+ * so rules never touch the packet again, and notes where the headers are
+ * for "log", which copies them (bf_log_headers()).
  *
  * The including template defines BF_HCTX (the type of its packet handle) and
  * bf_load(), which copies bytes at an offset from the start of the packet as
  * the hook sees it. Loads go through helpers rather than direct packet
  * access: they also work on non-linear skbs and on the netfilter dynptr.
+ * Included after engine.h (struct bf_run).
  */
 #ifndef BF_BPF_PARSE_H
 #define BF_BPF_PARSE_H
@@ -44,10 +46,12 @@ struct bf_ipv6hdr {
 	__u8 daddr[16];
 };
 
-static __always_inline void bf_parse_l4(BF_HCTX *h, struct bf_pkt *pkt, __u32 off)
+static __always_inline void bf_parse_l4(BF_HCTX *h, struct bf_run *run, __u32 off)
 {
+	struct bf_pkt *pkt = &run->pkt;
 	__u8 hdr[14];
 
+	run->l4_off = off;
 	switch (pkt->l4_proto) {
 	case 6: /* TCP */
 		if (bf_load(h, off, hdr, 14))
@@ -75,8 +79,9 @@ static __always_inline void bf_parse_l4(BF_HCTX *h, struct bf_pkt *pkt, __u32 of
 	}
 }
 
-static __always_inline void bf_parse_ipv4(BF_HCTX *h, struct bf_pkt *pkt, __u32 off)
+static __always_inline void bf_parse_ipv4(BF_HCTX *h, struct bf_run *run, __u32 off)
 {
+	struct bf_pkt *pkt = &run->pkt;
 	struct bf_iphdr ip;
 	__u32 ihl;
 
@@ -88,17 +93,19 @@ static __always_inline void bf_parse_ipv4(BF_HCTX *h, struct bf_pkt *pkt, __u32 
 
 	pkt->flags |= BF_PKT_IPV4 | BF_PKT_L4;
 	pkt->l4_proto = ip.protocol;
+	pkt->dscp = ip.tos >> 2;
 	__builtin_memcpy(pkt->saddr, ip.saddr, 4);
 	__builtin_memcpy(pkt->daddr, ip.daddr, 4);
 
 	/* A non-first fragment has no transport header. */
 	if (bpf_ntohs(ip.frag_off) & 0x1fff)
 		return;
-	bf_parse_l4(h, pkt, off + ihl);
+	bf_parse_l4(h, run, off + ihl);
 }
 
-static __always_inline void bf_parse_ipv6(BF_HCTX *h, struct bf_pkt *pkt, __u32 off)
+static __always_inline void bf_parse_ipv6(BF_HCTX *h, struct bf_run *run, __u32 off)
 {
+	struct bf_pkt *pkt = &run->pkt;
 	struct bf_ipv6hdr ip6;
 	__u8 ext[4];
 	__u8 nexthdr;
@@ -110,6 +117,9 @@ static __always_inline void bf_parse_ipv6(BF_HCTX *h, struct bf_pkt *pkt, __u32 
 		return;
 
 	pkt->flags |= BF_PKT_IPV6;
+	/* Traffic class: the low 4 bits of the first byte, the high 4 of the
+	 * second; DSCP is its upper 6 bits. */
+	pkt->dscp = (ip6.ver_tc & 0x0f) << 2 | ip6.tc_flow >> 6;
 	__builtin_memcpy(pkt->saddr, ip6.saddr, 16);
 	__builtin_memcpy(pkt->daddr, ip6.daddr, 16);
 	nexthdr = ip6.nexthdr;
@@ -164,26 +174,29 @@ static __always_inline void bf_parse_ipv6(BF_HCTX *h, struct bf_pkt *pkt, __u32 
 l4:
 	pkt->l4_proto = nexthdr;
 	pkt->flags |= BF_PKT_L4;
-	bf_parse_l4(h, pkt, off);
+	bf_parse_l4(h, run, off);
 }
 
 /* Parse from the network header at @off, given the EtherType @l3_proto
  * (big-endian). */
-static __always_inline void bf_parse_l3(BF_HCTX *h, struct bf_pkt *pkt, __u32 off,
+static __always_inline void bf_parse_l3(BF_HCTX *h, struct bf_run *run, __u32 off,
 					__u16 l3_proto)
 {
+	struct bf_pkt *pkt = &run->pkt;
+
 	pkt->l3_proto = l3_proto;
 	pkt->flags |= BF_PKT_L3;
+	run->l3_off = off;
 
 	if (l3_proto == bpf_htons(BF_ETH_P_IP))
-		bf_parse_ipv4(h, pkt, off);
+		bf_parse_ipv4(h, run, off);
 	else if (l3_proto == bpf_htons(BF_ETH_P_IPV6))
-		bf_parse_ipv6(h, pkt, off);
+		bf_parse_ipv6(h, run, off);
 }
 
 /* Parse from the Ethernet header at offset 0 (XDP and TC). One VLAN tag is
  * skipped, as iptables and nftables see through it too. */
-static __always_inline void bf_parse_eth(BF_HCTX *h, struct bf_pkt *pkt)
+static __always_inline void bf_parse_eth(BF_HCTX *h, struct bf_run *run)
 {
 	__u16 proto;
 	__u32 off = 12;
@@ -196,7 +209,42 @@ static __always_inline void bf_parse_eth(BF_HCTX *h, struct bf_pkt *pkt)
 			return;
 		off += 4;
 	}
-	bf_parse_l3(h, pkt, off, proto);
+	bf_parse_l3(h, run, off, proto);
+}
+
+/*
+ * "log": copy the headers the rule asks for from the packet into @e, those
+ * the parser found: the link header at offset 0 when @l2 (the hook sees
+ * Ethernet), the network header, the transport header (TCP's 20 bytes, 8
+ * for the others). The network header takes BF_LOG_L3_LEN bytes, IPv6's
+ * fixed header or IPv4's with up to 20 bytes of options or of what
+ * follows (the reader finds the header length in it); an IPv4 packet
+ * shorter than that gets its 20-byte header. Sizes are constants: the
+ * verifier checks them with no bounds to track. A header the packet
+ * doesn't hold whole is left out of e->have.
+ */
+static __always_inline void bf_log_headers(BF_HCTX *h, struct bf_run *run,
+					   struct bf_log_entry *e, bool l2)
+{
+	__u32 flags = run->pkt.flags;
+
+	if ((e->hdrs & BF_LOG_LINK) && l2 && !bf_load(h, 0, e->l2, BF_LOG_L2_LEN))
+		e->have |= BF_LOG_LINK;
+
+	if ((e->hdrs & BF_LOG_INTERNET) && (flags & (BF_PKT_IPV4 | BF_PKT_IPV6))) {
+		if (!bf_load(h, run->l3_off, e->l3, BF_LOG_L3_LEN) ||
+		    ((flags & BF_PKT_IPV4) && !bf_load(h, run->l3_off, e->l3, 20)))
+			e->have |= BF_LOG_INTERNET;
+	}
+
+	if ((e->hdrs & BF_LOG_TRANSPORT) &&
+	    (flags & (BF_PKT_TCP | BF_PKT_UDP | BF_PKT_ICMP | BF_PKT_ICMPV6))) {
+		int r = (flags & BF_PKT_TCP) ? bf_load(h, run->l4_off, e->l4, 20) :
+					       bf_load(h, run->l4_off, e->l4, 8);
+
+		if (!r)
+			e->have |= BF_LOG_TRANSPORT;
+	}
 }
 
 #endif /* BF_BPF_PARSE_H */

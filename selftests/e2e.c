@@ -9,6 +9,8 @@
 #include <libgen.h>
 #include <limits.h>
 #include <mntent.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -957,6 +959,9 @@ struct e2e_job {
 	int res_fd; /* receiver -> parent: "r" when ready, then an int */
 	int ctl_fd; /* parent -> receiver: closed when the sender is done */
 	int ctl_wr; /* the parent's end of ctl, closed by the receiver */
+	/* The receiver, if not a socket bound to the port (e2e_rx_fn). */
+	int (*rx_fn)(void *job);
+	const char *ifname; /* e2e_udp_sniff(): the interface to watch */
 };
 
 /* Accept/receive on @fd until @count, or the grace period after EOF on
@@ -1090,7 +1095,7 @@ static int e2e_exchange(const struct e2e_ep *src, const struct e2e_ep *dst, stru
 	job->res_fd = res[1];
 	job->ctl_fd = ctl[0];
 	job->ctl_wr = ctl[1];
-	rx = e2e_spawn(dst, e2e_rx_fn, job);
+	rx = e2e_spawn(dst, job->rx_fn ?: e2e_rx_fn, job);
 	close(res[1]);
 	close(ctl[0]);
 	if (rx < 0 || e2e_read_timeout(res[0], &ready, 1, 3000)) {
@@ -1348,4 +1353,328 @@ enum e2e_xdp_mode e2e_xdp_mode(const char *ifname)
 	}
 	pclose(f);
 	return mode;
+}
+
+/* ---------------------------------------------------------------------
+ * More fixtures and probes (issue 4: logs, REDIRECT, socket-address hooks)
+ */
+
+int e2e_netns_add(struct e2e_netns *ns)
+{
+	if (geteuid())
+		return -EPERM;
+	return e2e_netns_create(ns);
+}
+
+void e2e_netns_del(struct e2e_netns *ns)
+{
+	e2e_netns_destroy(ns);
+}
+
+/* Is @buf (from a SOCK_DGRAM packet socket: the IPv4 header first) a UDP
+ * datagram to @port? */
+static bool e2e_is_udp_to(const uint8_t *buf, ssize_t len, uint16_t port)
+{
+	const struct iphdr *ip = (const struct iphdr *)buf;
+	size_t off;
+
+	if (len < (ssize_t)sizeof(*ip) || ip->version != 4 || ip->protocol != IPPROTO_UDP)
+		return false;
+	off = ip->ihl * 4U;
+	if (len < (ssize_t)(off + 4))
+		return false;
+	return ((uint16_t)(buf[off + 2] << 8 | buf[off + 3])) == port;
+}
+
+/* Count the IPv4 UDP datagrams to job->port arriving on job->ifname, until
+ * job->count or the grace period after EOF on ctl. */
+static int e2e_sniff_loop(int fd, int ctl, uint16_t port, int count)
+{
+	long long deadline = e2e_now_ms() + E2E_RX_MAX_MS;
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = ctl, .events = POLLIN } };
+	uint8_t buf[2048];
+	int n = 0;
+
+	while (n < count) {
+		long long left = deadline - e2e_now_ms();
+
+		if (left <= 0)
+			break;
+		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents) {
+			p[1].fd = -1;
+			if (deadline > e2e_now_ms() + E2E_RX_GRACE_MS)
+				deadline = e2e_now_ms() + E2E_RX_GRACE_MS;
+		}
+		while (p[0].revents & POLLIN) {
+			struct sockaddr_ll from;
+			socklen_t flen = sizeof(from);
+			ssize_t r = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+					     (struct sockaddr *)&from, &flen);
+
+			if (r < 0)
+				break;
+			if (from.sll_pkttype != PACKET_OUTGOING && e2e_is_udp_to(buf, r, port))
+				n++;
+		}
+	}
+	return n;
+}
+
+static int e2e_sniff_fn(void *data)
+{
+	struct e2e_job *job = data;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP) };
+	_cleanup_close_ int fd = -1;
+	int n;
+
+	close(job->ctl_wr);
+	sll.sll_ifindex = (int)if_nametoindex(job->ifname);
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_IP));
+	if (fd < 0 || !sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
+		return 1;
+	if (write(job->res_fd, "r", 1) != 1)
+		return 1;
+	n = e2e_sniff_loop(fd, job->ctl_fd, job->port, job->count);
+	return write(job->res_fd, &n, sizeof(n)) == sizeof(n) ? 0 : 1;
+}
+
+int e2e_udp_sniff(const struct e2e_ep *src, const struct e2e_ep *sniff, const char *ifname,
+		  const char *addr, uint16_t port, int count)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct e2e_job job = { .sotype = SOCK_DGRAM,
+			       .addr = addr,
+			       .port = port,
+			       .count = count,
+			       .rx_fn = e2e_sniff_fn,
+			       .ifname = ifname };
+	int tx_status;
+
+	job.family = e2e_sockaddr(addr, port, &ss, &len);
+	if (job.family < 0)
+		return job.family;
+	return e2e_exchange(src, sniff, &job, e2e_udp_tx_fn, &tx_status);
+}
+
+/* Exits with 0 if sendto() succeeded, else its errno. */
+static int e2e_udp_send_fn(void *data)
+{
+	struct e2e_job *job = data;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	_cleanup_close_ int fd = -1;
+
+	e2e_sockaddr(job->addr, job->port, &ss, &len);
+	fd = socket(job->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	if (sendto(fd, "bpfilter e2e", 12, 0, (struct sockaddr *)&ss, len) < 0)
+		return errno;
+	return 0;
+}
+
+int e2e_udp_send_errno(const struct e2e_ep *src, const char *addr, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct e2e_job job = { .addr = addr, .port = port };
+	pid_t pid;
+	int r;
+
+	job.family = e2e_sockaddr(addr, port, &ss, &len);
+	if (job.family < 0)
+		return job.family;
+	pid = e2e_spawn(src, e2e_udp_send_fn, &job);
+	if (pid < 0)
+		return -errno;
+	r = e2e_reap(pid, E2E_RX_MAX_MS);
+	return r < 0 ? -EIO : -r;
+}
+
+/* --- bfcli in the background --- */
+
+int e2e_bfcli_start(const struct e2e_daemon *d, struct e2e_bg *bg, ...)
+{
+	char *argv[E2E_MAX_ARGS];
+	int out[2], err[2];
+	size_t argc = 0;
+	va_list ap;
+
+	memset(bg, 0, sizeof(*bg));
+	bg->out = bg->err = -1;
+	argv[argc++] = (char *)e2e_bin("bfcli");
+	argv[argc++] = "--socket";
+	argv[argc++] = (char *)d->sock;
+	va_start(ap, bg);
+	for (char *a = va_arg(ap, char *); a && argc < E2E_MAX_ARGS - 1; a = va_arg(ap, char *))
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+
+	if (pipe2(out, O_CLOEXEC))
+		return -errno;
+	if (pipe2(err, O_CLOEXEC)) {
+		close(out[0]);
+		close(out[1]);
+		return -errno;
+	}
+	bg->pid = fork();
+	if (!bg->pid)
+		e2e_bfcli_exec(argv, out[1], err[1]);
+	close(out[1]);
+	close(err[1]);
+	bg->out = out[0];
+	bg->err = err[0];
+	if (bg->pid < 0) {
+		bg->pid = 0;
+		e2e_bg_stop(bg);
+		return -errno;
+	}
+	fcntl(bg->out, F_SETFL, O_NONBLOCK);
+	fcntl(bg->err, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+static void e2e_bg_append(char **text, size_t *len, int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		char *p = realloc(*text, *len + (size_t)n + 1);
+
+		if (!p)
+			return;
+		memcpy(p + *len, buf, (size_t)n);
+		*len += (size_t)n;
+		p[*len] = '\0';
+		*text = p;
+	}
+}
+
+static size_t e2e_count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+size_t e2e_bg_read(struct e2e_bg *bg, size_t nlines, int ms)
+{
+	long long deadline = e2e_now_ms() + ms;
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = bg->out, .events = POLLIN },
+				       { .fd = bg->err, .events = POLLIN } };
+		long long left = deadline - e2e_now_ms();
+
+		e2e_bg_append(&bg->out_text, &bg->out_len, bg->out);
+		e2e_bg_append(&bg->err_text, &bg->err_len, bg->err);
+		if (e2e_count_lines(bg->out_text) >= nlines || left <= 0)
+			break;
+		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
+			break;
+		/* Both ends closed: the process is gone, nothing more comes. */
+		if ((p[0].revents & POLLHUP) && !(p[0].revents & POLLIN) &&
+		    (p[1].revents & POLLHUP) && !(p[1].revents & POLLIN))
+			break;
+	}
+	return e2e_count_lines(bg->out_text);
+}
+
+bool e2e_bg_running(struct e2e_bg *bg)
+{
+	int status;
+
+	if (!bg->pid)
+		return false;
+	if (waitpid(bg->pid, &status, WNOHANG) != bg->pid)
+		return true;
+	bg->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	bg->pid = 0;
+	bg->exited = true;
+	return false;
+}
+
+int e2e_bg_wait(struct e2e_bg *bg, int ms)
+{
+	if (bg->pid) {
+		_cleanup_close_ int pfd = e2e_pidfd_open(bg->pid);
+		struct pollfd p = { .fd = pfd, .events = POLLIN };
+
+		if (pfd >= 0)
+			while (poll(&p, 1, ms) < 0 && errno == EINTR)
+				;
+		if (e2e_bg_running(bg))
+			return -ETIMEDOUT;
+	}
+	e2e_bg_read(bg, SIZE_MAX, 0);
+	return bg->exited ? bg->status : -ECHILD;
+}
+
+int e2e_bg_stop(struct e2e_bg *bg)
+{
+	if (bg->pid) {
+		kill(bg->pid, SIGINT);
+		bg->status = e2e_reap(bg->pid, 3000);
+		bg->pid = 0;
+		bg->exited = true;
+	}
+	if (bg->out >= 0) {
+		e2e_bg_append(&bg->out_text, &bg->out_len, bg->out);
+		close(bg->out);
+	}
+	if (bg->err >= 0) {
+		e2e_bg_append(&bg->err_text, &bg->err_len, bg->err);
+		close(bg->err);
+	}
+	bg->out = bg->err = -1;
+	return bg->exited ? bg->status : -1;
+}
+
+void e2e_bg_clean(struct e2e_bg *bg)
+{
+	e2e_bg_stop(bg);
+	free(bg->out_text);
+	free(bg->err_text);
+	bg->out_text = bg->err_text = NULL;
+	bg->out_len = bg->err_len = 0;
+}
+
+bool e2e_daemon_log_wait(const struct e2e_daemon *d, const char *needle, int ms)
+{
+	long long deadline = e2e_now_ms() + ms;
+
+	do {
+		_cleanup_close_ int fd = open(d->log, O_RDONLY | O_CLOEXEC);
+		_cleanup_free_ char *text = fd >= 0 ? e2e_read_fd(fd) : NULL;
+
+		if (e2e_contains(text, needle))
+			return true;
+		e2e_sleep_ms(10);
+	} while (e2e_now_ms() < deadline);
+	return false;
+}
+
+uint32_t e2e_prog_id(const char *name)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char cmd[128], line[512];
+	unsigned int id = 0;
+
+	snprintf(cmd, sizeof(cmd), "bpftool prog show name %s 2>/dev/null", name);
+	f = popen(cmd, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!id && sscanf(line, "%u:", &id) != 1)
+			id = 0;
+	}
+	pclose(TAKE_PTR(f));
+	return id;
 }

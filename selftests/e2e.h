@@ -281,4 +281,59 @@ enum e2e_xdp_mode {
  * "ip link show": "xdp" is driver mode, "xdpgeneric" generic mode. */
 enum e2e_xdp_mode e2e_xdp_mode(const char *ifname);
 
+/* ---------------------------------------------------------------------
+ * More fixtures and probes (issue 4: logs, REDIRECT, socket-address hooks)
+ */
+
+/* One more namespace and veth pair, like env->ns (removed with
+ * e2e_netns_del(), which is idempotent). */
+int e2e_netns_add(struct e2e_netns *ns);
+void e2e_netns_del(struct e2e_netns *ns);
+#define _cleanup_e2e_netns_ __attribute__((cleanup(e2e_netns_del)))
+
+/*
+ * Send @count UDP datagrams from @src to @addr:@port and count those seen
+ * arriving on interface @ifname by a packet socket in @sniff (any MAC or
+ * IP destination: redirected packets too). Returns the count, or a
+ * negative errno.
+ */
+int e2e_udp_sniff(const struct e2e_ep *src, const struct e2e_ep *sniff, const char *ifname,
+		  const char *addr, uint16_t port, int count);
+/* One sendto() of a UDP datagram from a process in @src: 0 or -errno
+ * (-EPERM when a cgroup program refused it). */
+int e2e_udp_send_errno(const struct e2e_ep *src, const char *addr, uint16_t port);
+
+/* A bfcli left running ("chain logs"), its output read as it comes. */
+struct e2e_bg {
+	pid_t pid; /* 0 once reaped */
+	int out; /* read ends of its stdout and stderr pipes */
+	int err;
+	char *out_text; /* what it wrote so far */
+	size_t out_len;
+	char *err_text;
+	size_t err_len;
+	bool exited;
+	int status; /* once exited: exit status, -1 for a signal */
+};
+
+int e2e_bfcli_start(const struct e2e_daemon *d, struct e2e_bg *bg, ...)
+	__attribute__((sentinel));
+/* Read its output until stdout has @nlines lines or @ms passed; the number
+ * of lines. */
+size_t e2e_bg_read(struct e2e_bg *bg, size_t nlines, int ms);
+/* Has it not exited yet? */
+bool e2e_bg_running(struct e2e_bg *bg);
+/* Wait up to @ms for it to exit on its own: its exit status, or
+ * -ETIMEDOUT. Reads what is left of its output. */
+int e2e_bg_wait(struct e2e_bg *bg, int ms);
+/* SIGINT (as Ctrl+C), wait, read what is left: its exit status. */
+int e2e_bg_stop(struct e2e_bg *bg);
+void e2e_bg_clean(struct e2e_bg *bg);
+#define _cleanup_e2e_bg_ __attribute__((cleanup(e2e_bg_clean)))
+
+/* Wait up to @ms for @needle to appear in the daemon's log. */
+bool e2e_daemon_log_wait(const struct e2e_daemon *d, const char *needle, int ms);
+/* Kernel id of the (first) program named @name, 0 if none. */
+uint32_t e2e_prog_id(const char *name);
+
 #endif /* BF_E2E_H */

@@ -5,8 +5,8 @@
  * rule matches it. Each table has rows that match and rows that don't, and
  * rows checking that a matcher implies its protocol, negated or not.
  *
- * Not covered here: ip4.dscp, ip6.dscp, meta.flow_hash and
- * meta.flow_probability (not implemented), meta.probability (random, see
+ * Not covered here: meta.flow_hash and meta.flow_probability (their values
+ * are hashes, see prog_flow.c), meta.probability (random, see
  * prog_tests.c) and sets with a key (prog_sets.c).
  */
 #include "lib/helper.h"
@@ -468,4 +468,66 @@ BF_TEST(prog_icmp)
 	};
 
 	CHECK("icmp", cases, TPROG_HOOKS_ALL);
+}
+
+/* DSCP: the upper 6 bits of the IPv4 TOS byte and of the IPv6 traffic
+ * class, which straddles the first two bytes of the header. The ECN bits
+ * below it don't count. */
+BF_TEST(prog_dscp)
+{
+	const struct tprog_case cases[] = {
+		/* ip4.dscp */
+		YES("ip4.dscp 46", PKT_TCP4(.tos = 46 << 2)),
+		YES("ip4.dscp ef", PKT_UDP4(.tos = 0xb8)),
+		YES("ip4.dscp eq EF", PKT_UDP4(.tos = 0xb8 | 3)),
+		NO("ip4.dscp ef", PKT_UDP4(.tos = 0xb4)),
+		NO("ip4.dscp ef", PKT_TCP4()),
+		YES("ip4.dscp 0", PKT_TCP4()),
+		YES("ip4.dscp cs0", PKT_ICMP4(.tos = 2)),
+		YES("ip4.dscp cs1", PKT_TCP4(.tos = 8 << 2)),
+		YES("ip4.dscp cs7", PKT_TCP4(.tos = 56 << 2)),
+		NO("ip4.dscp cs6", PKT_TCP4(.tos = 56 << 2)),
+		YES("ip4.dscp af11", PKT_TCP4(.tos = 10 << 2)),
+		YES("ip4.dscp af23", PKT_TCP4(.tos = 22 << 2)),
+		YES("ip4.dscp af41", PKT_TCP4(.tos = 34 << 2)),
+		YES("ip4.dscp af43", PKT_TCP4(.tos = 38 << 2)),
+		NO("ip4.dscp af43", PKT_TCP4(.tos = 36 << 2)),
+		YES("ip4.dscp 63", PKT_TCP4(.tos = 0xfc)),
+		/* The same traffic class on IPv6 is not ip4.dscp. */
+		NO("ip4.dscp ef", PKT_UDP6(.tos = 0xb8)),
+		NO("ip4.dscp 0", PKT_UDP6()),
+		YES("ip4.dscp not ef", PKT_TCP4()),
+		NO("ip4.dscp not ef", PKT_TCP4(.tos = 0xb8)),
+		NO("ip4.dscp not ef", PKT_TCP6()),
+		NO("ip4.dscp 0", PKT_ARP(), .hooks = NOT_NF),
+		/* Fragments keep their header's DSCP. */
+		YES("ip4.dscp af21", PKT_TCP4(.tos = 18 << 2, .frag_off = 5)),
+		YES("ip4.dscp cs2", PKT_UDP4(.tos = 16 << 2, .ip4_optlen = 8)),
+
+		/* ip6.dscp */
+		YES("ip6.dscp 46", PKT_TCP6(.tos = 46 << 2)),
+		YES("ip6.dscp ef", PKT_UDP6(.tos = 0xb8 | 1)),
+		NO("ip6.dscp ef", PKT_UDP6(.tos = 0xb0)),
+		YES("ip6.dscp 0", PKT_UDP6(.tos = 3)),
+		/* Bits on either side of the nibble boundary. */
+		YES("ip6.dscp 1", PKT_TCP6(.tos = 1 << 2)),
+		YES("ip6.dscp 3", PKT_TCP6(.tos = 3 << 2)),
+		YES("ip6.dscp 4", PKT_TCP6(.tos = 4 << 2)),
+		YES("ip6.dscp 60", PKT_TCP6(.tos = 60 << 2)),
+		YES("ip6.dscp 63", PKT_TCP6(.tos = 0xff)),
+		YES("ip6.dscp cs1", PKT_ICMP6(.tos = 8 << 2)),
+		YES("ip6.dscp cs6", PKT_ICMP6(.tos = 48 << 2)),
+		YES("ip6.dscp af12", PKT_UDP6(.tos = 12 << 2)),
+		YES("ip6.dscp af31", PKT_UDP6(.tos = 26 << 2)),
+		NO("ip6.dscp af31", PKT_UDP6(.tos = 28 << 2)),
+		YES("ip6.dscp af33", PKT_UDP6(.tos = 30 << 2, PKT_EXT(PKT_EXT_HOP))),
+		NO("ip6.dscp ef", PKT_UDP4(.tos = 0xb8)),
+		NO("ip6.dscp 0", PKT_UDP4()),
+		YES("ip6.dscp not cs1", PKT_TCP6()),
+		NO("ip6.dscp not cs1", PKT_TCP6(.tos = 8 << 2)),
+		NO("ip6.dscp not cs1", PKT_TCP4()),
+		NO("ip6.dscp 0", PKT_ARP(), .hooks = NOT_NF),
+	};
+
+	CHECK("dscp", cases, TPROG_HOOKS_ALL);
 }

@@ -130,17 +130,20 @@ bool tprog_can_run(enum bf_hook hook, const struct pkt_spec *spec)
 
 static int tprog_retval_verdict(enum bf_hook hook, int retval, enum bf_verdict *verdict)
 {
-	int drop, pass;
+	int drop, pass, next = INT32_MIN, redirect = INT32_MIN;
 
 	switch (hook) {
 	case BF_HOOK_XDP:
 		drop = XDP_DROP;
 		pass = XDP_PASS;
+		redirect = XDP_REDIRECT;
 		break;
 	case BF_HOOK_TC_INGRESS:
 	case BF_HOOK_TC_EGRESS:
 		drop = TCX_DROP;
 		pass = TCX_PASS;
+		next = TCX_NEXT;
+		redirect = TCX_REDIRECT;
 		break;
 	default:
 		/* cgroup_skb: 0 drops, 1 lets through; netfilter NF_DROP 0,
@@ -153,6 +156,10 @@ static int tprog_retval_verdict(enum bf_hook hook, int retval, enum bf_verdict *
 		*verdict = BF_VERDICT_DROP;
 	else if (retval == pass)
 		*verdict = BF_VERDICT_ACCEPT;
+	else if (retval == next)
+		*verdict = BF_VERDICT_NEXT;
+	else if (retval == redirect)
+		*verdict = BF_VERDICT_REDIRECT;
 	else
 		return -ERANGE;
 	return 0;
@@ -181,6 +188,8 @@ int tprog_run_raw(struct tprog *t, const uint8_t *frame, size_t len, enum pkt_l3
 		skb.mark = opts ? opts->mark : 0;
 		topts.ctx_in = &skb;
 		topts.ctx_size_in = sizeof(skb);
+		topts.ctx_out = &skb;
+		topts.ctx_size_out = sizeof(skb);
 		break;
 	default:
 		nf.pf = l3 == PKT_L3_IP6 ? TPROG_NFPROTO_IPV6 : TPROG_NFPROTO_IPV4;
@@ -196,6 +205,7 @@ int tprog_run_raw(struct tprog *t, const uint8_t *frame, size_t len, enum pkt_l3
 	r = bpf_prog_test_run_opts(t->prog->fd, &topts);
 	if (r)
 		return -errno;
+	t->mark_out = skb.mark;
 	return tprog_retval_verdict(t->hook, (int)topts.retval, verdict);
 }
 

@@ -68,6 +68,9 @@ struct tprog {
 	/* On failure: the step that failed (parse, validate, ...) and why. */
 	const char *step;
 	char err[512];
+	/* After a run on TC or cgroup_skb: skb->mark as the program left
+	 * it. */
+	uint32_t mark_out;
 };
 
 struct tprog_opts {
@@ -91,8 +94,9 @@ bool tprog_can_run(enum bf_hook hook, const struct pkt_spec *spec);
 
 /*
  * Run the packet of @spec, @opts may be NULL. On success *verdict is
- * BF_VERDICT_ACCEPT or BF_VERDICT_DROP, from the hook's return code; an
- * unknown return code fails with -ERANGE.
+ * BF_VERDICT_ACCEPT or BF_VERDICT_DROP, or on TC BF_VERDICT_NEXT
+ * (TCX_NEXT), and BF_VERDICT_REDIRECT on XDP and TC, from the hook's
+ * return code; an unknown return code fails with -ERANGE.
  */
 int tprog_run(struct tprog *t, const struct pkt_spec *spec, const struct tprog_opts *opts,
 	      enum bf_verdict *verdict);

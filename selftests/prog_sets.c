@@ -6,6 +6,13 @@
  * sets, some with the same key type, and a rule must only see its own
  * set's elements.
  */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <string.h>
+
+#include "daemon/prog.h"
+#include "daemon/xlate.h"
+#include "lib/chain.h"
 #include "lib/helper.h"
 #include "pkt.h"
 #include "prog_run.h"
@@ -190,4 +197,97 @@ BF_TEST(prog_sets_prefix)
 	};
 
 	CHECK("prefix sets", cases, TPROG_HOOKS_ALL);
+}
+
+/* Does @spec make rule @rule of @t count? (Its counter: packets before and
+ * after one run.) */
+static int gen_hits(struct tprog *t, size_t rule, const struct pkt_spec *spec)
+{
+	struct bf_counter before[4], after[4];
+	enum bf_verdict v;
+
+	if (!ASSERT_OK(tprog_counters(t, before, 4), "reading counters") ||
+	    !ASSERT_OK(tprog_run(t, spec, NULL, &v), "test run") ||
+	    !ASSERT_OK(tprog_counters(t, after, 4), "reading counters"))
+		return -1;
+	return (int)(after[rule].packets - before[rule].packets);
+}
+
+/* Write @elem into generation @gen of set @idx, as an update-set would. */
+static bool gen_add(struct tprog *t, uint32_t idx, uint8_t gen, const void *elem)
+{
+	const struct bf_set *set = &t->chain->sets[idx];
+	const uint8_t one = 1;
+
+	if (bf_set_is_prefix(set)) {
+		struct bf_lpm_key key;
+
+		bf_xlate_lpm_key_gen(set, idx, gen, elem, &key);
+		return !bpf_map_update_elem(t->prog->maps[BF_MAP_SET_LPM], &key, &one, BPF_ANY);
+	}
+	struct bf_set_key key;
+
+	bf_xlate_set_key_gen(set, idx, gen, elem, &key);
+	return !bpf_map_update_elem(t->prog->maps[BF_MAP_SET_ELEMS], &key, &one, BPF_ANY);
+}
+
+/* Make packets see generation @gen of set @idx. */
+static bool gen_flip(struct tprog *t, uint32_t idx, uint8_t gen)
+{
+	struct bf_set_rec rec;
+
+	if (bpf_map_lookup_elem(t->prog->maps[BF_MAP_SETS], &idx, &rec))
+		return false;
+	rec.gen = gen;
+	return !bpf_map_update_elem(t->prog->maps[BF_MAP_SETS], &idx, &rec, BPF_ANY);
+}
+
+/*
+ * Set generations (xlate.h), as update-set uses them: elements written
+ * for the next generation stay invisible until the set's record flips to
+ * it, then only they are seen; the other sets of the chain, sharing the
+ * maps, don't change. Generations wrap around at 256.
+ */
+BF_TEST(prog_sets_gen)
+{
+	static const char body[] = "set s (ip4.saddr) in { 10.0.0.1 }\n"
+				   "set n (ip4.dnet) in { 10.0.0.0/24 }\n"
+				   "rule (ip4.saddr) in s counter CONTINUE\n"
+				   "rule (ip4.dnet) in n counter CONTINUE\n";
+	const struct pkt_spec a = PKT_TCP4(), b = PKT_TCP4(.saddr = "10.0.0.9", .daddr = "10.9.0.1");
+	const uint8_t saddr_b[4] = { 10, 0, 0, 9 }, dnet_b[5] = { 10, 9, 0, 0, 16 };
+
+	for (enum bf_hook hook = 0; hook < _BF_HOOK_MAX; hook++) {
+		struct tprog t;
+
+		if (!(TPROG_HOOKS_ALL & TPROG_HOOK(hook)))
+			continue;
+		if (!ASSERT_TRUE(tprog_load_body(&t, hook, "ACCEPT", body) == 0, "loading: %s: %s",
+				 t.step, t.err)) {
+			tprog_close(&t);
+			continue;
+		}
+		ASSERT_TRUE(gen_hits(&t, 0, &a) == 1 && gen_hits(&t, 1, &a) == 1 &&
+				    gen_hits(&t, 0, &b) == 0 && gen_hits(&t, 1, &b) == 0,
+			    "generation 0 on %s", tprog_hook_name(hook));
+		/* Written, not yet current. */
+		ASSERT_TRUE(gen_add(&t, 0, 1, saddr_b) && gen_add(&t, 1, 1, dnet_b),
+			    "writing generation 1");
+		ASSERT_TRUE(gen_hits(&t, 0, &b) == 0 && gen_hits(&t, 1, &b) == 0,
+			    "generation 1 before the flip on %s", tprog_hook_name(hook));
+		/* The exact set flips: it sees only its new elements. */
+		ASSERT_TRUE(gen_flip(&t, 0, 1), "flipping set 0");
+		ASSERT_TRUE(gen_hits(&t, 0, &b) == 1 && gen_hits(&t, 0, &a) == 0 &&
+				    gen_hits(&t, 1, &a) == 1 && gen_hits(&t, 1, &b) == 0,
+			    "set 0 flipped on %s", tprog_hook_name(hook));
+		/* The prefix set too; then back round from 255 to 0. */
+		ASSERT_TRUE(gen_flip(&t, 1, 1), "flipping set 1");
+		ASSERT_TRUE(gen_hits(&t, 1, &b) == 1 && gen_hits(&t, 1, &a) == 0,
+			    "set 1 flipped on %s", tprog_hook_name(hook));
+		ASSERT_TRUE(gen_add(&t, 1, 255, dnet_b) && gen_flip(&t, 1, 255) &&
+				    gen_hits(&t, 1, &b) == 1 && gen_flip(&t, 1, 0) &&
+				    gen_hits(&t, 1, &a) == 1 && gen_hits(&t, 1, &b) == 0,
+			    "generations 255 and 0 on %s", tprog_hook_name(hook));
+		tprog_close(&t);
+	}
 }

@@ -24,6 +24,22 @@ static __always_inline int bf_load(struct bpf_dynptr *ptr, __u32 off, void *buf,
 #include "engine.h"
 #include "parse.h"
 
+/* Refused by the daemon: netfilter programs can't write the mark. */
+static __always_inline void bf_tmpl_set_mark(struct bf_run *run, __u32 mark)
+{
+}
+
+/* Refused by the daemon: no redirect from netfilter. */
+static __always_inline void bf_tmpl_redirect(struct bf_run *run, const struct bf_rule_rec *rule)
+{
+}
+
+/* No link header: the skb starts at the network header. */
+static __always_inline void bf_tmpl_log(struct bf_run *run, struct bf_log_entry *e)
+{
+	bf_log_headers(run->h, run, e, false);
+}
+
 SEC("netfilter")
 int BF_PROG_NAME(struct bpf_nf_ctx *ctx)
 {
@@ -33,6 +49,7 @@ int BF_PROG_NAME(struct bpf_nf_ctx *ctx)
 	struct bpf_dynptr ptr;
 	struct net_device *dev;
 
+	run.h = &ptr;
 	run.pkt.len = skb->len;
 	run.pkt.mark = bpf_htonl(skb->mark);
 	dev = state->in ? state->in : state->out;
@@ -44,11 +61,12 @@ int BF_PROG_NAME(struct bpf_nf_ctx *ctx)
 			bf_dbg("bpf_dynptr_from_skb failed");
 			run.error = 1;
 		} else if (state->pf == BF_NFPROTO_IPV4) {
-			bf_parse_l3(&ptr, &run.pkt, 0, bpf_htons(0x0800));
+			bf_parse_l3(&ptr, &run, 0, bpf_htons(0x0800));
 		} else if (state->pf == BF_NFPROTO_IPV6) {
-			bf_parse_l3(&ptr, &run.pkt, 0, bpf_htons(0x86DD));
+			bf_parse_l3(&ptr, &run, 0, bpf_htons(0x86DD));
 		}
 	}
 
+	/* NEXT is ACCEPT: the next hook function runs anyway. */
 	return bf_run_rules(&run) == BF_VERDICT_DROP ? BF_NF_DROP : BF_NF_ACCEPT;
 }

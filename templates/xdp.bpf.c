@@ -12,15 +12,41 @@ static __always_inline int bf_load(struct xdp_md *ctx, __u32 off, void *buf, __u
 #include "engine.h"
 #include "parse.h"
 
+/* No mark before there is an skb (the daemon refuses "mark" here). */
+static __always_inline void bf_tmpl_set_mark(struct bf_run *run, __u32 mark)
+{
+}
+
+/* XDP can only send a frame out of an interface. */
+static __always_inline void bf_tmpl_redirect(struct bf_run *run, const struct bf_rule_rec *rule)
+{
+	bpf_redirect(rule->redirect_ifindex, 0);
+}
+
+static __always_inline void bf_tmpl_log(struct bf_run *run, struct bf_log_entry *e)
+{
+	bf_log_headers(run->h, run, e, true);
+}
+
 SEC("xdp")
 int BF_PROG_NAME(struct xdp_md *ctx)
 {
 	struct bf_run run = {};
 
+	run.h = ctx;
 	run.pkt.len = bpf_xdp_get_buff_len(ctx);
 	run.pkt.ifindex = bpf_htonl(ctx->ingress_ifindex);
 	if (bf_cfg.nrules)
-		bf_parse_eth(ctx, &run.pkt);
+		bf_parse_eth(ctx, &run);
 
-	return bf_run_rules(&run) == BF_VERDICT_DROP ? XDP_DROP : XDP_PASS;
+	switch (bf_run_rules(&run)) {
+	case BF_VERDICT_DROP:
+		return XDP_DROP;
+	case BF_VERDICT_REDIRECT:
+		/* The rule called bpf_redirect(). */
+		return XDP_REDIRECT;
+	default:
+		/* ACCEPT; NEXT, there being no next program to hand over to. */
+		return XDP_PASS;
+	}
 }

@@ -60,7 +60,7 @@ struct bf_pkt {
 	__u32 len; /* host order, for byte counters; not matchable */
 	__u32 ifindex; /* big-endian */
 	__u32 mark; /* big-endian */
-	__u32 pad1;
+	__u32 flow_hash; /* big-endian: the kernel's flow hash (TC) */
 	__u16 l3_proto; /* big-endian EtherType */
 	__u8 l4_proto;
 	__u8 tcp_flags;
@@ -69,9 +69,13 @@ struct bf_pkt {
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u8 exthdrs;
-	__u8 pad0;
+	__u8 dscp;
 	__u8 saddr[16]; /* IPv4 addresses use the first 4 bytes */
 	__u8 daddr[16];
+	/* big-endian: a hash of the 5-tuple (addresses, protocol, ports),
+	 * the same for every packet of a flow: meta.flow_probability */
+	__u32 flow_prob;
+	__u8 pad[60];
 };
 
 enum bf_cmp_op {
@@ -105,11 +109,25 @@ enum bf_verdict {
 	BF_VERDICT_ACCEPT = 0,
 	BF_VERDICT_DROP,
 	BF_VERDICT_CONTINUE,
+	/* Hand over to the next program on the hook (TCX_NEXT); ACCEPT
+	 * elsewhere. */
+	BF_VERDICT_NEXT,
+	/* Redirect to rule->redirect_ifindex (XDP: out; TC: in or out). */
+	BF_VERDICT_REDIRECT,
 	_BF_VERDICT_MAX,
 };
 
 enum bf_rule_flag {
 	BF_RULE_COUNTER = 1U << 0,
+	BF_RULE_MARK = 1U << 1, /* set the packet's mark to rule->mark */
+	BF_RULE_REDIRECT_IN = 1U << 2, /* REDIRECT ... in (TC only) */
+};
+
+/* Headers a "log" rule publishes. */
+enum bf_log_hdr {
+	BF_LOG_LINK = 1U << 0,
+	BF_LOG_INTERNET = 1U << 1,
+	BF_LOG_TRANSPORT = 1U << 2,
 };
 
 struct bf_rule_rec {
@@ -117,6 +135,39 @@ struct bf_rule_rec {
 	__u16 nmatchers;
 	__u8 verdict; /* enum bf_verdict */
 	__u8 flags; /* enum bf_rule_flag */
+	__u32 mark;
+	__u32 redirect_ifindex;
+	__u8 log; /* enum bf_log_hdr bits; 0: no log */
+	__u8 pad[7];
+	__u64 log_every_ns; /* at most one entry per interval; 0: each packet */
+};
+
+#define BF_LOG_L2_LEN 14
+#define BF_LOG_L3_LEN 40
+#define BF_LOG_L4_LEN 20
+#define BF_COMM_LEN 16
+
+/*
+ * One entry of a chain's log ring buffer. The packet context gives the
+ * decoded fields; the raw headers, what it doesn't keep (MACs, TTL, TCP
+ * sequence numbers...). Socket-address hooks have no packet: pid and comm
+ * say who called connect() or sendmsg().
+ */
+struct bf_log_entry {
+	__u64 ts_ns; /* CLOCK_BOOTTIME */
+	__u32 rule;
+	__u32 pkt_len;
+	__u8 verdict; /* enum bf_verdict */
+	__u8 hdrs; /* enum bf_log_hdr: requested */
+	__u8 have; /* enum bf_log_hdr: captured */
+	__u8 pad;
+	__u32 pid;
+	char comm[BF_COMM_LEN];
+	struct bf_pkt pkt;
+	__u8 l2[BF_LOG_L2_LEN];
+	__u8 l3[BF_LOG_L3_LEN];
+	__u8 l4[BF_LOG_L4_LEN];
+	__u8 pad2[6];
 };
 
 struct bf_set_comp {
@@ -129,7 +180,11 @@ struct bf_set_rec {
 	__u32 req;
 	__u8 ncomps;
 	__u8 lpm; /* prefix set: looked up in the LPM trie */
-	__u8 pad[2];
+	/* Elements of the current generation are keyed with set index
+	 * (gen << 24 | index): an update-set writes the next generation,
+	 * then flips this byte, so packets see the old set or the new one. */
+	__u8 gen;
+	__u8 pad;
 	struct bf_set_comp comps[BF_SET_MAX_COMPS];
 };
 
@@ -163,6 +218,10 @@ enum bf_hook {
 	BF_HOOK_NF_POST_ROUTING,
 	BF_HOOK_CGROUP_SKB_INGRESS,
 	BF_HOOK_CGROUP_SKB_EGRESS,
+	BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4,
+	BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6,
+	BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4,
+	BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6,
 	_BF_HOOK_MAX,
 };
 
@@ -176,7 +235,9 @@ struct bf_cfg {
 	__u8 hook; /* enum bf_hook */
 	__u8 policy; /* enum bf_verdict */
 	__u8 debug; /* log failed kernel calls with bpf_printk */
-	__u8 pad;
+	__u8 flow_prob; /* some rule uses meta.flow_probability */
+	__u8 flow_hash; /* some rule uses meta.flow_hash */
+	__u8 pad[3];
 };
 
 #endif /* BPFILTER_ABI_H */

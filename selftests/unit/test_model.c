@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The model's helpers, and bf_chain_validate() on hand-made (bad) chains. */
+/*
+ * The model's helpers, bf_chain_validate() on hand-made (bad) chains, and
+ * the text of log entries (logfmt.c) from hand-made ones.
+ */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/chain.h"
 #include "lib/dump.h"
+#include "lib/logfmt.h"
 #include "lib/validate.h"
 #include "unit.h"
 
@@ -114,6 +120,8 @@ START_TEST(set_sizes)
 		{ BF_MATCHER_UDP_SPORT, 2 },	    { BF_MATCHER_UDP_DPORT, 2 },
 		{ BF_MATCHER_ICMP_TYPE, 1 },	    { BF_MATCHER_ICMP_CODE, 1 },
 		{ BF_MATCHER_ICMPV6_TYPE, 1 },	    { BF_MATCHER_ICMPV6_CODE, 1 },
+		{ BF_MATCHER_IP4_DSCP, 0 },	    { BF_MATCHER_IP6_DSCP, 0 },
+		{ BF_MATCHER_META_FLOW_HASH, 0 },   { BF_MATCHER_META_FLOW_PROBABILITY, 0 },
 		{ BF_MATCHER_SET, 0 },		    { _BF_MATCHER_MAX, 0 },
 	};
 	struct bf_set set = { .nkeys = 3,
@@ -298,17 +306,93 @@ BREAK(br_m_mark_xdp, c->rules[1].matchers[0] = (struct bf_matcher) {
 BREAK(br_m_mark_set_xdp, c->sets[1].key[0] = BF_MATCHER_META_MARK; c->sets[1].nelems = 0;
       c->rules[0].matchers[1].type = BF_MATCHER_SET)
 
+/* Rule actions and verdicts. */
+BREAK(br_policy_redirect, c->policy = BF_VERDICT_REDIRECT)
+BREAK(br_log_bits, c->rules[1].log = 1U << 3)
+BREAK(br_every_no_log, c->rules[1].log_every_ns = 1)
+BREAK(br_mark_value_only, c->rules[1].mark = 5)
+BREAK(br_mark_xdp, c->rules[1].has_mark = true)
+BREAK(br_mark_nf, c->hook = BF_HOOK_NF_LOCAL_IN; c->opts.used = 0; c->rules[1].has_mark = true)
+BREAK(br_redirect_nf, c->hook = BF_HOOK_NF_FORWARD; c->opts.used = 0;
+      c->rules[1].verdict = BF_VERDICT_REDIRECT; c->rules[1].redirect_ifindex = 2)
+BREAK(br_redirect_xdp_in, c->rules[1].verdict = BF_VERDICT_REDIRECT;
+      c->rules[1].redirect_ifindex = 2; c->rules[1].redirect_dir = BF_REDIRECT_IN)
+BREAK(br_redirect_dir, c->hook = BF_HOOK_TC_EGRESS; c->rules[1].verdict = BF_VERDICT_REDIRECT;
+      c->rules[1].redirect_ifindex = 2; c->rules[1].redirect_dir = (enum bf_redirect_dir)2)
+BREAK(br_redirect_no_iface, c->rules[1].verdict = BF_VERDICT_REDIRECT)
+BREAK(br_redirect_unterminated, c->rules[1].verdict = BF_VERDICT_REDIRECT;
+      memset(c->rules[1].redirect_ifname, 'e', IF_NAMESIZE))
+BREAK(br_redirect_bad_name, c->rules[1].verdict = BF_VERDICT_REDIRECT;
+      strcpy(c->rules[1].redirect_ifname, "a/b"))
+BREAK(br_redirect_stray_index, c->rules[1].redirect_ifindex = 3)
+BREAK(br_redirect_stray_name, strcpy(c->rules[1].redirect_ifname, "eth0"))
+BREAK(br_redirect_stray_dir, c->rules[1].redirect_dir = BF_REDIRECT_IN)
+/* New matchers. */
+BREAK(br_m_dscp, c->rules[1].matchers[0] = (struct bf_matcher) {
+	.type = BF_MATCHER_IP4_DSCP, .num = { 64, 64 } })
+BREAK(br_m_dscp_range, c->rules[1].matchers[0] = (struct bf_matcher) {
+	.type = BF_MATCHER_IP6_DSCP, .op = BF_OP_RANGE, .num = { 1, 2 } })
+BREAK(br_m_flow_hash_xdp, c->rules[1].matchers[0] = (struct bf_matcher) {
+	.type = BF_MATCHER_META_FLOW_HASH, .num = { 1, 1 } })
+BREAK(br_m_flow_hash_range, c->hook = BF_HOOK_TC_INGRESS;
+      c->rules[1].matchers[0] = (struct bf_matcher) {
+	.type = BF_MATCHER_META_FLOW_HASH, .op = BF_OP_RANGE, .num = { 9, 8 } })
+BREAK(br_m_flow_prob, c->rules[1].matchers[0] = (struct bf_matcher) {
+	.type = BF_MATCHER_META_FLOW_PROBABILITY, .num = { 1000001, 1000001 } })
+/* Socket-address hooks: what a socket address doesn't have. */
+BREAK(br_sock_ifindex, c->hook = BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4)
+BREAK(br_sock_sport, c->hook = BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4; c->opts.used = 0;
+      c->sets[0].key[0] = BF_MATCHER_IP4_DNET)
+BREAK(br_sock_saddr, c->hook = BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4; c->opts.used = 0;
+      c->sets[0].key[0] = BF_MATCHER_IP4_DNET; c->rules[1].matchers[0].type = BF_MATCHER_TCP_DPORT)
+BREAK(br_sock_set_key, c->hook = BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6; c->opts.used = 0)
+
 static const struct {
 	void (*breakit)(struct bf_chain *c);
 	const char *expected;
 } broken[] = {
+	{ br_policy_redirect, "chain 'c': invalid policy REDIRECT (ACCEPT, DROP or NEXT)" },
+	{ br_log_bits, "chain 'c', rule 1: invalid log headers 0x8" },
+	{ br_every_no_log, "chain 'c', rule 1: log interval without log" },
+	{ br_mark_value_only, "chain 'c', rule 1: mark value without mark" },
+	{ br_mark_xdp, "chain 'c', rule 1: mark is not available on BF_HOOK_XDP" },
+	{ br_mark_nf, "chain 'c', rule 1: mark is not available on BF_HOOK_NF_LOCAL_IN" },
+	{ br_redirect_nf, "chain 'c', rule 1: REDIRECT is not available on BF_HOOK_NF_FORWARD" },
+	{ br_redirect_xdp_in,
+	  "chain 'c', rule 1: REDIRECT in is not available on BF_HOOK_XDP (only out)" },
+	{ br_redirect_dir, "chain 'c', rule 1: invalid REDIRECT direction 2" },
+	{ br_redirect_no_iface, "chain 'c', rule 1: REDIRECT without an interface" },
+	{ br_redirect_unterminated,
+	  "chain 'c', rule 1: REDIRECT interface name is not NUL-terminated" },
+	{ br_redirect_bad_name, "chain 'c', rule 1: invalid REDIRECT interface name" },
+	{ br_redirect_stray_index,
+	  "chain 'c', rule 1: redirect interface without the REDIRECT verdict" },
+	{ br_redirect_stray_name,
+	  "chain 'c', rule 1: redirect interface without the REDIRECT verdict" },
+	{ br_redirect_stray_dir,
+	  "chain 'c', rule 1: redirect interface without the REDIRECT verdict" },
+	{ br_m_dscp, "chain 'c', rule 1, matcher 'ip4.dscp': DSCP 64 out of range (0-63)" },
+	{ br_m_dscp_range, "chain 'c', rule 1, matcher 'ip6.dscp': operator 'range' not supported" },
+	{ br_m_flow_hash_xdp,
+	  "chain 'c', rule 1, matcher 'meta.flow_hash': not available on BF_HOOK_XDP" },
+	{ br_m_flow_hash_range, "chain 'c', rule 1, matcher 'meta.flow_hash': invalid range 9-8" },
+	{ br_m_flow_prob, "chain 'c', rule 1, matcher 'meta.flow_probability': probability (ppm) "
+			  "1000001 out of range (0-1000000)" },
+	{ br_sock_ifindex,
+	  "chain 'c': hook option 'ifindex' not supported on BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4" },
+	{ br_sock_sport, "chain 'c', rule 1, matcher 'tcp.sport': not available on "
+			 "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4" },
+	{ br_sock_saddr, "chain 'c', rule 1, matcher 'ip4.saddr': not available on "
+			 "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4" },
+	{ br_sock_set_key, "chain 'c', rule 0, matcher 'set': ip4.snet not available on "
+			   "BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6" },
 	{ br_name_empty, "chain: name is empty" },
 	{ br_name_unterminated, "chain: name is not NUL-terminated" },
 	{ br_name_slash, "chain: invalid name '../x' (letters, digits, '_', '-', '.'; not starting "
 			 "with '-' or '.')" },
-	{ br_hook, "chain 'c': invalid hook 10" },
+	{ br_hook, "chain 'c': invalid hook 14" },
 	{ br_hook_negative, "chain 'c': invalid hook 4294967295" },
-	{ br_policy_continue, "chain 'c': invalid policy CONTINUE (ACCEPT or DROP)" },
+	{ br_policy_continue, "chain 'c': invalid policy CONTINUE (ACCEPT, DROP or NEXT)" },
 	{ br_policy_garbage, "chain 'c': invalid policy 77" },
 	{ br_opts_unknown, "chain 'c': unknown hook options 0x100001" },
 	{ br_opt_on_wrong_hook, "chain 'c': hook option 'cgpath' not supported on BF_HOOK_XDP" },
@@ -385,6 +469,287 @@ START_TEST(validate_missing_arrays)
 }
 END_TEST
 
+/* ----- log entries ----- */
+
+/* 2025-01-02T03:04:05Z is 1735787045 s; the entry is 5.123456789 s after
+ * boot. Printed in UTC whatever the machine's zone. */
+#define LOG_BOOT_TO_REAL (1735787040LL * 1000000000LL)
+#define LOG_TS 5123456789ULL
+#define LOG_TIME "2025-01-02T03:04:05.123456"
+
+static void log_utc(void)
+{
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static struct bf_log_entry log_base(uint8_t verdict, uint8_t hdrs, uint8_t have)
+{
+	struct bf_log_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts_ns = LOG_TS;
+	e.rule = 2;
+	e.pkt_len = 74;
+	e.verdict = verdict;
+	e.hdrs = hdrs;
+	e.have = have;
+	return e;
+}
+
+/* A TCP SYN from 10.0.0.1:40000 to 10.0.0.2:22, with every header. */
+static struct bf_log_entry log_tcp4(void)
+{
+	const uint8_t all = BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT;
+	struct bf_log_entry e = log_base(BF_VERDICT_DROP, all, all);
+	const uint8_t mac_dst[] = { 2, 0, 0, 0, 0, 2 }, mac_src[] = { 2, 0, 0, 0, 0, 1 };
+
+	e.pkt.flags = BF_PKT_IPV4 | BF_PKT_TCP | BF_PKT_PORTS | BF_PKT_L3 | BF_PKT_L4;
+	e.pkt.l3_proto = htons(0x0800);
+	e.pkt.l4_proto = 6;
+	e.pkt.sport = htons(40000);
+	e.pkt.dport = htons(22);
+	inet_pton(AF_INET, "10.0.0.1", e.pkt.saddr);
+	inet_pton(AF_INET, "10.0.0.2", e.pkt.daddr);
+	memcpy(e.l2, mac_dst, 6);
+	memcpy(e.l2 + 6, mac_src, 6);
+	put16(e.l2 + 12, 0x0800);
+	e.l3[0] = 0x45;
+	e.l3[8] = 64;
+	e.l3[9] = 6;
+	put16(e.l4, 40000);
+	put16(e.l4 + 2, 22);
+	put32(e.l4 + 4, 1);
+	put32(e.l4 + 8, 0);
+	e.l4[12] = 0x50;
+	e.l4[13] = BF_TCP_SYN;
+	put16(e.l4 + 14, 64240);
+	return e;
+}
+
+static void assert_log_line(const struct bf_log_entry *e, enum bf_hook hook, const char *expected)
+{
+	char line[1024];
+	int n = bf_log_entry_format_at(e, hook, LOG_BOOT_TO_REAL, line, sizeof(line));
+
+	ck_assert_str_eq(line, expected);
+	ck_assert_int_eq(n, (int)strlen(expected));
+}
+
+START_TEST(log_tcp_all_headers)
+{
+	struct bf_log_entry e = log_tcp4();
+
+	log_utc();
+	assert_log_line(&e, BF_HOOK_TC_INGRESS,
+			LOG_TIME " rule=2 verdict=DROP size=74"
+				 " link: src=02:00:00:00:00:01 dst=02:00:00:00:00:02 type=ipv4"
+				 " internet: src=10.0.0.1 dst=10.0.0.2 proto=tcp ttl=64"
+				 " transport: sport=40000 dport=22 flags=syn seq=1 ack=0 win=64240");
+
+	/* Only what the rule asked for, in the order of the line. */
+	e.hdrs = BF_LOG_TRANSPORT | BF_LOG_LINK;
+	e.l4[13] = BF_TCP_SYN | BF_TCP_ACK | BF_TCP_CWR;
+	put32(e.l4 + 4, UINT32_MAX);
+	put32(e.l4 + 8, 0x01020304);
+	e.verdict = BF_VERDICT_REDIRECT;
+	assert_log_line(&e, BF_HOOK_XDP,
+			LOG_TIME " rule=2 verdict=REDIRECT size=74"
+				 " link: src=02:00:00:00:00:01 dst=02:00:00:00:00:02 type=ipv4"
+				 " transport: sport=40000 dport=22 flags=syn,ack,cwr seq=4294967295"
+				 " ack=16909060 win=64240");
+	e.hdrs = 0;
+	e.verdict = BF_VERDICT_NEXT;
+	assert_log_line(&e, BF_HOOK_TC_EGRESS, LOG_TIME " rule=2 verdict=NEXT size=74");
+}
+END_TEST
+
+START_TEST(log_udp6_without_link)
+{
+	const uint8_t all = BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT;
+	struct bf_log_entry e = log_base(BF_VERDICT_ACCEPT, all, BF_LOG_INTERNET | BF_LOG_TRANSPORT);
+
+	/* No Ethernet header on netfilter: asked for, not captured. */
+	e.pkt.flags = BF_PKT_IPV6 | BF_PKT_UDP | BF_PKT_PORTS | BF_PKT_L3 | BF_PKT_L4;
+	e.pkt.l4_proto = 17;
+	inet_pton(AF_INET6, "2001:db8::1", e.pkt.saddr);
+	inet_pton(AF_INET6, "ff02::fb", e.pkt.daddr);
+	e.l3[0] = 0x60;
+	e.l3[6] = 0; /* hop-by-hop first: the parser's protocol wins */
+	e.l3[7] = 255;
+	put16(e.l4, 5353);
+	put16(e.l4 + 2, 5353);
+	e.rule = 0;
+	e.pkt_len = 1500;
+	log_utc();
+	assert_log_line(&e, BF_HOOK_NF_LOCAL_IN,
+			LOG_TIME " rule=0 verdict=ACCEPT size=1500 link: -"
+				 " internet: src=2001:db8::1 dst=ff02::fb proto=udp hop_limit=255"
+				 " transport: sport=5353 dport=5353");
+}
+END_TEST
+
+START_TEST(log_icmp)
+{
+	struct bf_log_entry e = log_base(BF_VERDICT_DROP, BF_LOG_TRANSPORT | BF_LOG_INTERNET,
+					 BF_LOG_TRANSPORT | BF_LOG_INTERNET);
+
+	log_utc();
+	e.pkt.flags = BF_PKT_IPV4 | BF_PKT_ICMP | BF_PKT_L3 | BF_PKT_L4;
+	e.pkt.l4_proto = 1;
+	inet_pton(AF_INET, "192.0.2.1", e.pkt.saddr);
+	inet_pton(AF_INET, "192.0.2.2", e.pkt.daddr);
+	e.l3[0] = 0x45;
+	e.l3[8] = 1;
+	e.l4[0] = 8;
+	assert_log_line(&e, BF_HOOK_XDP,
+			LOG_TIME " rule=2 verdict=DROP size=74"
+				 " internet: src=192.0.2.1 dst=192.0.2.2 proto=icmp ttl=1"
+				 " transport: type=echo-request code=0");
+	e.l4[0] = 99;
+	e.l4[1] = 7;
+	assert_log_line(&e, BF_HOOK_XDP,
+			LOG_TIME " rule=2 verdict=DROP size=74"
+				 " internet: src=192.0.2.1 dst=192.0.2.2 proto=icmp ttl=1"
+				 " transport: type=99 code=7");
+
+	memset(&e.pkt, 0, sizeof(e.pkt));
+	e.pkt.flags = BF_PKT_IPV6 | BF_PKT_ICMPV6 | BF_PKT_L3 | BF_PKT_L4;
+	e.pkt.l4_proto = 58;
+	e.l3[0] = 0x60;
+	e.l3[7] = 255;
+	e.l4[0] = 135;
+	e.l4[1] = 0;
+	assert_log_line(&e, BF_HOOK_TC_INGRESS,
+			LOG_TIME " rule=2 verdict=DROP size=74"
+				 " internet: src=:: dst=:: proto=icmpv6 hop_limit=255"
+				 " transport: type=nd-neighbor-solicit code=0");
+}
+END_TEST
+
+/* What the parser didn't find is decoded from the captured bytes, and
+ * what nobody knows prints as "-" or a number. */
+START_TEST(log_fallbacks)
+{
+	const uint8_t all = BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT;
+	struct bf_log_entry e = log_base(77, all, all);
+
+	log_utc();
+	/* ARP: no IP header to decode. */
+	put16(e.l2 + 12, 0x0806);
+	assert_log_line(&e, BF_HOOK_XDP,
+			LOG_TIME " rule=2 verdict=77 size=74"
+				 " link: src=00:00:00:00:00:00 dst=00:00:00:00:00:00 type=arp"
+				 " internet: - transport: -");
+	/* LLDP, then an IPv4 header the parser gave up on (flags 0): the
+	 * version nibble and the header's protocol are used. */
+	put16(e.l2 + 12, 0x88cc);
+	e.l3[0] = 0x45;
+	e.l3[8] = 3;
+	e.l3[9] = 6;
+	e.l4[13] = 0;
+	assert_log_line(&e, BF_HOOK_XDP,
+			LOG_TIME " rule=2 verdict=77 size=74"
+				 " link: src=00:00:00:00:00:00 dst=00:00:00:00:00:00 type=0x88cc"
+				 " internet: src=0.0.0.0 dst=0.0.0.0 proto=tcp ttl=3"
+				 " transport: sport=0 dport=0 flags=none seq=0 ack=0 win=0");
+	/* GRE: the internet group names it, transport has nothing to say. */
+	e.l3[9] = 47;
+	e.have = BF_LOG_INTERNET;
+	assert_log_line(&e, BF_HOOK_XDP,
+			LOG_TIME " rule=2 verdict=77 size=74 link: -"
+				 " internet: src=0.0.0.0 dst=0.0.0.0 proto=gre ttl=3 transport: -");
+	e.have = BF_LOG_INTERNET | BF_LOG_TRANSPORT;
+	assert_log_line(&e, BF_HOOK_XDP,
+			LOG_TIME " rule=2 verdict=77 size=74 link: -"
+				 " internet: src=0.0.0.0 dst=0.0.0.0 proto=gre ttl=3 transport: -");
+	/* A timestamp that would be before the epoch is garbage: 0. */
+	e.hdrs = 0;
+	e.ts_ns = 0;
+	{
+		char line[128];
+
+		bf_log_entry_format_at(&e, BF_HOOK_XDP, -5, line, sizeof(line));
+		ck_assert_str_eq(line, "1970-01-01T00:00:00.000000 rule=2 verdict=77 size=74");
+	}
+}
+END_TEST
+
+START_TEST(log_sock_addr)
+{
+	struct bf_log_entry e = log_base(BF_VERDICT_DROP, BF_LOG_LINK, 0);
+
+	log_utc();
+	e.pkt_len = 0;
+	e.pid = 1234;
+	memcpy(e.comm, "curl", 5);
+	e.pkt.flags = BF_PKT_IPV4 | BF_PKT_L4;
+	e.pkt.l4_proto = 6;
+	e.pkt.dport = htons(443);
+	inet_pton(AF_INET, "10.0.0.9", e.pkt.saddr);
+	inet_pton(AF_INET, "10.0.0.2", e.pkt.daddr);
+	assert_log_line(&e, BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4,
+			LOG_TIME " rule=2 verdict=DROP pid=1234 comm=curl proto=tcp dst=10.0.0.2"
+				 " dport=443");
+	assert_log_line(&e, BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4,
+			LOG_TIME " rule=2 verdict=DROP pid=1234 comm=curl proto=tcp src=10.0.0.9"
+				 " dst=10.0.0.2 dport=443");
+
+	/* The name is the kernel's: 16 bytes, maybe no NUL, any byte. */
+	memcpy(e.comm, "a b\x1b[31mcdefghijkl", BF_COMM_LEN);
+	e.pkt.flags = 0;
+	inet_pton(AF_INET6, "2001:db8::5", e.pkt.saddr);
+	inet_pton(AF_INET6, "2001:db8::53", e.pkt.daddr);
+	e.pkt.dport = htons(53);
+	assert_log_line(&e, BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6,
+			LOG_TIME " rule=2 verdict=DROP pid=1234 comm=a?b?[31mcdefghij src=2001:db8::5"
+				 " dst=2001:db8::53 dport=53");
+	memset(e.comm, 0, sizeof(e.comm));
+	assert_log_line(&e, BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6,
+			LOG_TIME " rule=2 verdict=DROP pid=1234 comm=- dst=2001:db8::53 dport=53");
+}
+END_TEST
+
+START_TEST(log_truncation_and_args)
+{
+	struct bf_log_entry e = log_tcp4();
+	char full[1024], small[32];
+	int n;
+
+	log_utc();
+	n = bf_log_entry_format_at(&e, BF_HOOK_TC_INGRESS, LOG_BOOT_TO_REAL, full, sizeof(full));
+	ck_assert_int_eq(n, (int)strlen(full));
+	/* As snprintf(): the length of the whole line, the start of it kept. */
+	memset(small, 'x', sizeof(small));
+	ck_assert_int_eq(bf_log_entry_format_at(&e, BF_HOOK_TC_INGRESS, LOG_BOOT_TO_REAL, small,
+						sizeof(small)),
+			 n);
+	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+	ck_assert(!strncmp(small, full, sizeof(small) - 1));
+	ck_assert_int_eq(bf_log_entry_format_at(&e, BF_HOOK_TC_INGRESS, LOG_BOOT_TO_REAL, NULL, 0),
+			 n);
+	ck_assert_int_eq(bf_log_entry_format(NULL, BF_HOOK_XDP, full, sizeof(full)), -EINVAL);
+
+	/* The real clock: the line after the time is the same. */
+	ck_assert_int_gt(bf_log_boot_to_real_ns(), 0);
+	n = bf_log_entry_format(&e, BF_HOOK_TC_INGRESS, small, sizeof(small));
+	ck_assert_int_eq(bf_log_entry_format(&e, BF_HOOK_TC_INGRESS, full, sizeof(full)), n);
+	ck_assert(!strncmp(strchr(full, ' '), " rule=2 verdict=DROP size=74 link: ", 35));
+}
+END_TEST
+
 Suite *bf_model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -403,6 +768,15 @@ Suite *bf_model_suite(void)
 	tcase_add_test(tc, validate_good);
 	tcase_add_test(tc, validate_missing_arrays);
 	tcase_add_loop_test(tc, validate_broken, 0, sizeof(broken) / sizeof(broken[0]));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("logfmt");
+	tcase_add_test(tc, log_tcp_all_headers);
+	tcase_add_test(tc, log_udp6_without_link);
+	tcase_add_test(tc, log_icmp);
+	tcase_add_test(tc, log_fallbacks);
+	tcase_add_test(tc, log_sock_addr);
+	tcase_add_test(tc, log_truncation_and_args);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -9,6 +9,7 @@
 
 #include "lib/chain.h"
 #include "lib/dump.h"
+#include "lib/helper.h"
 #include "lib/names.h"
 #include "lib/parse.h"
 #include "lib/validate.h"
@@ -124,6 +125,13 @@ static void assert_chain_eq(const struct bf_chain *a, const struct bf_chain *b)
 	for (size_t i = 0; i < a->nrules; i++) {
 		ck_assert_int_eq(a->rules[i].verdict, b->rules[i].verdict);
 		ck_assert_int_eq(a->rules[i].counter, b->rules[i].counter);
+		ck_assert_uint_eq(a->rules[i].log, b->rules[i].log);
+		ck_assert_uint_eq(a->rules[i].log_every_ns, b->rules[i].log_every_ns);
+		ck_assert_int_eq(a->rules[i].has_mark, b->rules[i].has_mark);
+		ck_assert_uint_eq(a->rules[i].mark, b->rules[i].mark);
+		ck_assert_uint_eq(a->rules[i].redirect_ifindex, b->rules[i].redirect_ifindex);
+		ck_assert_str_eq(a->rules[i].redirect_ifname, b->rules[i].redirect_ifname);
+		ck_assert_int_eq(a->rules[i].redirect_dir, b->rules[i].redirect_dir);
 		ck_assert_uint_eq(a->rules[i].nmatchers, b->rules[i].nmatchers);
 		for (size_t j = 0; j < a->rules[i].nmatchers; j++)
 			assert_matcher_eq(&a->rules[i].matchers[j], &b->rules[i].matchers[j]);
@@ -211,8 +219,9 @@ START_TEST(names_keywords_are_case_sensitive)
 	ck_assert_int_eq(hook, BF_HOOK_CGROUP_SKB_INGRESS);
 	ck_assert_int_eq(bf_hook_from_str("BF_HOOK_CGROUP_EGRESS", &hook), 0);
 	ck_assert_int_eq(hook, BF_HOOK_CGROUP_SKB_EGRESS);
-	ck_assert(bf_hook_is_unsupported("BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6"));
-	ck_assert(bf_matcher_type_is_unsupported("meta.flow_hash"));
+	ck_assert_int_eq(bf_hook_from_str("BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6", &hook), 0);
+	ck_assert_int_eq(hook, BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6);
+	ck_assert_int_eq(bf_verdict_from_str("next", &verdict), -EINVAL);
 }
 END_TEST
 
@@ -330,17 +339,118 @@ START_TEST(names_icmp_and_flags)
 }
 END_TEST
 
+START_TEST(names_dscp_and_log)
+{
+	static const struct {
+		const char *name;
+		uint8_t value;
+	} classes[] = {
+		{ "cs0", 0 },	{ "cs1", 8 },	{ "cs2", 16 },	{ "cs3", 24 },	{ "cs4", 32 },
+		{ "cs5", 40 },	{ "cs6", 48 },	{ "cs7", 56 },	{ "af11", 10 }, { "af12", 12 },
+		{ "af13", 14 }, { "af21", 18 }, { "af22", 20 }, { "af23", 22 }, { "af31", 26 },
+		{ "af32", 28 }, { "af33", 30 }, { "af41", 34 }, { "af42", 36 }, { "af43", 38 },
+		{ "ef", 46 },
+	};
+	enum bf_log_hdr hdr;
+	uint8_t v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
+		ck_assert_int_eq(bf_dscp_from_str(classes[i].name, &v), 0);
+		ck_assert_uint_eq(v, classes[i].value);
+		ck_assert_str_eq(bf_dscp_to_str(v), classes[i].name);
+	}
+	ck_assert_int_eq(bf_dscp_from_str("EF", &v), 0);
+	ck_assert_uint_eq(v, 46);
+	ck_assert_int_eq(bf_dscp_from_str("63", &v), 0);
+	ck_assert_ptr_null(bf_dscp_to_str(63));
+	ck_assert_int_eq(bf_dscp_from_str("64", &v), -ERANGE);
+	ck_assert_int_eq(bf_dscp_from_str("af14", &v), -EINVAL);
+	ck_assert_int_eq(bf_dscp_from_str("be", &v), -EINVAL);
+
+	ck_assert_int_eq(bf_log_hdr_from_str("link", &hdr), 0);
+	ck_assert_int_eq(hdr, BF_LOG_LINK);
+	ck_assert_int_eq(bf_log_hdr_from_str("Internet", &hdr), 0);
+	ck_assert_int_eq(hdr, BF_LOG_INTERNET);
+	ck_assert_str_eq(bf_log_hdr_to_str(BF_LOG_TRANSPORT), "transport");
+	ck_assert_int_eq(bf_log_hdr_from_str("network", &hdr), -EINVAL);
+	ck_assert_ptr_null(bf_log_hdr_to_str(1U << 3));
+
+	ck_assert_str_eq(bf_verdict_to_str(BF_VERDICT_NEXT), "NEXT");
+	ck_assert_str_eq(bf_verdict_to_str(BF_VERDICT_REDIRECT), "REDIRECT");
+	ck_assert(bf_matcher_op_allowed(BF_MATCHER_META_FLOW_HASH, BF_OP_RANGE));
+	ck_assert(!bf_matcher_op_allowed(BF_MATCHER_IP4_DSCP, BF_OP_RANGE));
+	ck_assert(!bf_matcher_op_allowed(BF_MATCHER_IP4_DSCP, BF_OP_IN));
+	ck_assert(!bf_matcher_op_allowed(BF_MATCHER_META_FLOW_PROBABILITY, BF_OP_RANGE));
+}
+END_TEST
+
 START_TEST(names_hook_rules)
 {
+	/* What a socket address has (BFCLI.md), per hook. */
+	static const enum bf_matcher_type common[] = {
+		BF_MATCHER_META_DPORT, BF_MATCHER_TCP_DPORT, BF_MATCHER_UDP_DPORT,
+		BF_MATCHER_META_L4_PROTO, BF_MATCHER_SET,
+	};
+	static const struct {
+		enum bf_hook hook;
+		enum bf_matcher_type extra[5];
+		size_t nextra;
+	} sock[] = {
+		{ BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4,
+		  { BF_MATCHER_IP4_DADDR, BF_MATCHER_IP4_DNET, BF_MATCHER_IP4_PROTO }, 3 },
+		{ BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6, { BF_MATCHER_IP6_DADDR, BF_MATCHER_IP6_DNET }, 2 },
+		{ BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4,
+		  { BF_MATCHER_IP4_DADDR, BF_MATCHER_IP4_DNET, BF_MATCHER_IP4_PROTO,
+		    BF_MATCHER_IP4_SADDR, BF_MATCHER_IP4_SNET },
+		  5 },
+		{ BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6,
+		  { BF_MATCHER_IP6_DADDR, BF_MATCHER_IP6_DNET, BF_MATCHER_IP6_SADDR,
+		    BF_MATCHER_IP6_SNET },
+		  4 },
+	};
+
 	ck_assert(!bf_matcher_allowed_on_hook(BF_MATCHER_META_MARK, BF_HOOK_XDP));
 	ck_assert(bf_matcher_allowed_on_hook(BF_MATCHER_META_MARK, BF_HOOK_TC_INGRESS));
 	for (int h = 0; h < _BF_HOOK_MAX; h++) {
+		if (bf_hook_is_sock_addr(h))
+			continue;
 		for (int t = 0; t < _BF_MATCHER_MAX; t++) {
-			if (t == BF_MATCHER_META_MARK && h == BF_HOOK_XDP)
-				continue;
-			ck_assert(bf_matcher_allowed_on_hook(t, h));
+			bool want = !(t == BF_MATCHER_META_MARK && h == BF_HOOK_XDP) &&
+				    !(t == BF_MATCHER_META_FLOW_HASH && !bf_hook_is_tc(h));
+
+			ck_assert_msg(bf_matcher_allowed_on_hook(t, h) == want, "%s on %s",
+				      bf_matcher_type_to_str(t), bf_hook_to_str(h));
 		}
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(sock); i++) {
+		for (int t = 0; t < _BF_MATCHER_MAX; t++) {
+			bool want = false;
+
+			for (size_t j = 0; j < ARRAY_SIZE(common); j++)
+				want |= common[j] == (enum bf_matcher_type)t;
+			for (size_t j = 0; j < sock[i].nextra; j++)
+				want |= sock[i].extra[j] == (enum bf_matcher_type)t;
+			ck_assert_msg(bf_matcher_allowed_on_hook(t, sock[i].hook) == want, "%s on %s",
+				      bf_matcher_type_to_str(t), bf_hook_to_str(sock[i].hook));
+		}
+		ck_assert(bf_hookopt_allowed_on_hook(BF_HOOKOPT_CGPATH, sock[i].hook));
+		ck_assert(!bf_hookopt_allowed_on_hook(BF_HOOKOPT_IFINDEX, sock[i].hook));
+		ck_assert(!bf_mark_allowed_on_hook(sock[i].hook));
+		ck_assert(!bf_redirect_allowed_on_hook(sock[i].hook, BF_REDIRECT_OUT));
+		ck_assert(!bf_hook_has_l2(sock[i].hook));
+	}
+	ck_assert(bf_mark_allowed_on_hook(BF_HOOK_TC_EGRESS));
+	ck_assert(bf_mark_allowed_on_hook(BF_HOOK_CGROUP_SKB_INGRESS));
+	ck_assert(!bf_mark_allowed_on_hook(BF_HOOK_XDP));
+	ck_assert(!bf_mark_allowed_on_hook(BF_HOOK_NF_LOCAL_IN));
+	ck_assert(bf_redirect_allowed_on_hook(BF_HOOK_XDP, BF_REDIRECT_OUT));
+	ck_assert(!bf_redirect_allowed_on_hook(BF_HOOK_XDP, BF_REDIRECT_IN));
+	ck_assert(bf_redirect_allowed_on_hook(BF_HOOK_TC_INGRESS, BF_REDIRECT_IN));
+	ck_assert(bf_redirect_allowed_on_hook(BF_HOOK_TC_EGRESS, BF_REDIRECT_OUT));
+	ck_assert(!bf_redirect_allowed_on_hook(BF_HOOK_NF_FORWARD, BF_REDIRECT_OUT));
+	ck_assert(!bf_redirect_allowed_on_hook(BF_HOOK_CGROUP_SKB_EGRESS, BF_REDIRECT_OUT));
+	ck_assert(bf_hook_has_l2(BF_HOOK_XDP));
+	ck_assert(!bf_hook_has_l2(BF_HOOK_NF_PRE_ROUTING));
 	ck_assert(!bf_matcher_allowed_on_hook(_BF_MATCHER_MAX, BF_HOOK_XDP));
 	ck_assert(!bf_matcher_allowed_on_hook(BF_MATCHER_IP4_SADDR, _BF_HOOK_MAX));
 
@@ -413,6 +523,23 @@ static const struct num_case num_cases[] = {
 	{ "icmpv6.type packet-too-big", BF_MATCHER_ICMPV6_TYPE, BF_OP_EQ, false, 2, 2 },
 	{ "icmpv6.type not nd-router-advert", BF_MATCHER_ICMPV6_TYPE, BF_OP_EQ, true, 134, 134 },
 	{ "icmpv6.code eq 255", BF_MATCHER_ICMPV6_CODE, BF_OP_EQ, false, 255, 255 },
+	{ "ip4.dscp ef", BF_MATCHER_IP4_DSCP, BF_OP_EQ, false, 46, 46 },
+	{ "ip4.dscp eq CS6", BF_MATCHER_IP4_DSCP, BF_OP_EQ, false, 48, 48 },
+	{ "ip4.dscp not af11", BF_MATCHER_IP4_DSCP, BF_OP_EQ, true, 10, 10 },
+	{ "ip4.dscp 63", BF_MATCHER_IP4_DSCP, BF_OP_EQ, false, 63, 63 },
+	{ "ip4.dscp 0x2e", BF_MATCHER_IP4_DSCP, BF_OP_EQ, false, 46, 46 },
+	{ "ip6.dscp Af43", BF_MATCHER_IP6_DSCP, BF_OP_EQ, false, 38, 38 },
+	{ "ip6.dscp eq 0", BF_MATCHER_IP6_DSCP, BF_OP_EQ, false, 0, 0 },
+	{ "meta.flow_hash 123", BF_MATCHER_META_FLOW_HASH, BF_OP_EQ, false, 123, 123 },
+	{ "meta.flow_hash eq 0xffffffff", BF_MATCHER_META_FLOW_HASH, BF_OP_EQ, false, UINT32_MAX,
+	  UINT32_MAX },
+	{ "meta.flow_hash range 0-100", BF_MATCHER_META_FLOW_HASH, BF_OP_RANGE, false, 0, 100 },
+	{ "meta.flow_hash not range 7-4294967295", BF_MATCHER_META_FLOW_HASH, BF_OP_RANGE, true, 7,
+	  UINT32_MAX },
+	{ "meta.flow_probability 25%", BF_MATCHER_META_FLOW_PROBABILITY, BF_OP_EQ, false, 250000,
+	  250000 },
+	{ "meta.flow_probability eq 0.5%", BF_MATCHER_META_FLOW_PROBABILITY, BF_OP_EQ, false, 5000,
+	  5000 },
 };
 
 START_TEST(matcher_numbers)
@@ -688,6 +815,354 @@ START_TEST(verdicts_counter_comments)
 }
 END_TEST
 
+/* Parse "chain c HOOK ACCEPT rule TEXT" and return its only rule (the
+ * matchers are freed: only the scalar fields are looked at). */
+static struct bf_rule one_rule(const char *hook, const char *text)
+{
+	struct bf_ruleset *rs;
+	struct bf_rule rule;
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "chain c %s ACCEPT\n    rule\n        %s\n", hook, text);
+	rs = parse_ok(buf);
+	ck_assert_uint_eq(rs->chains[0]->nrules, 1);
+	rule = rs->chains[0]->rules[0];
+	rule.matchers = NULL;
+	rule.nmatchers = 0;
+	bf_ruleset_free(&rs);
+	return rule;
+}
+
+START_TEST(rule_log)
+{
+	const uint8_t all = BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT;
+	static const struct {
+		const char *text;
+		uint8_t log;
+		uint64_t every_ns;
+	} cases[] = {
+		{ "log ACCEPT", BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT, 0 },
+		{ "log link DROP", BF_LOG_LINK, 0 },
+		{ "log transport,internet CONTINUE", BF_LOG_INTERNET | BF_LOG_TRANSPORT, 0 },
+		{ "log link, internet, transport ACCEPT", BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT,
+		  0 },
+		{ "log every 500ms ACCEPT", BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT, 500000000 },
+		{ "log internet every 1s ACCEPT", BF_LOG_INTERNET, 1000000000 },
+		{ "log internet every 1.5s ACCEPT", BF_LOG_INTERNET, 1500000000 },
+		{ "log link every 0.5ms ACCEPT", BF_LOG_LINK, 500000 },
+		{ "log link every 2us ACCEPT", BF_LOG_LINK, 2000 },
+		{ "log link every 1ns ACCEPT", BF_LOG_LINK, 1 },
+		{ "log link every 1.000000001s ACCEPT", BF_LOG_LINK, 1000000001 },
+		{ "log link every 0.001us ACCEPT", BF_LOG_LINK, 1 },
+		{ "log link every 18446744073.709551615s ACCEPT", BF_LOG_LINK, UINT64_MAX },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct bf_rule r = one_rule("BF_HOOK_XDP", cases[i].text);
+
+		ck_assert_msg(r.log == cases[i].log, "%s: log 0x%x", cases[i].text, r.log);
+		ck_assert_msg(r.log_every_ns == cases[i].every_ns, "%s: every %llu", cases[i].text,
+			      (unsigned long long)r.log_every_ns);
+		ck_assert(!r.counter && !r.has_mark);
+	}
+	ck_assert_uint_eq(one_rule("BF_HOOK_XDP", "ACCEPT").log, 0);
+	ck_assert_uint_eq(one_rule("BF_HOOK_XDP", "tcp.dport 22 log ACCEPT").log, all);
+}
+END_TEST
+
+START_TEST(rule_actions_any_order)
+{
+	static const char *const orders[] = {
+		"log internet counter mark 0x10 CONTINUE",
+		"counter log internet mark 16 CONTINUE",
+		"mark 0x10 counter log internet CONTINUE",
+		"mark 0X10 log internet counter CONTINUE",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(orders); i++) {
+		struct bf_rule r = one_rule("BF_HOOK_TC_INGRESS", orders[i]);
+
+		ck_assert_msg(r.counter && r.has_mark && r.mark == 16 && r.log == BF_LOG_INTERNET,
+			      "%s", orders[i]);
+		ck_assert_int_eq(r.verdict, BF_VERDICT_CONTINUE);
+	}
+	ck_assert_uint_eq(one_rule("BF_HOOK_TC_INGRESS", "mark 0 ACCEPT").mark, 0);
+	ck_assert(one_rule("BF_HOOK_TC_INGRESS", "mark 0 ACCEPT").has_mark);
+	ck_assert_uint_eq(one_rule("BF_HOOK_TC_INGRESS", "mark 4294967295 ACCEPT").mark, UINT32_MAX);
+	ck_assert_uint_eq(one_rule("BF_HOOK_TC_INGRESS", "mark 0xffffffff ACCEPT").mark, UINT32_MAX);
+}
+END_TEST
+
+START_TEST(rule_next_and_redirect)
+{
+	struct bf_ruleset *rs;
+	struct bf_rule r;
+
+	r = one_rule("BF_HOOK_TC_INGRESS", "NEXT");
+	ck_assert_int_eq(r.verdict, BF_VERDICT_NEXT);
+
+	r = one_rule("BF_HOOK_TC_INGRESS", "REDIRECT eth1 out");
+	ck_assert_int_eq(r.verdict, BF_VERDICT_REDIRECT);
+	ck_assert_str_eq(r.redirect_ifname, "eth1");
+	ck_assert_uint_eq(r.redirect_ifindex, 0);
+	ck_assert_int_eq(r.redirect_dir, BF_REDIRECT_OUT);
+
+	r = one_rule("BF_HOOK_TC_EGRESS", "REDIRECT 7 in");
+	ck_assert_str_eq(r.redirect_ifname, "");
+	ck_assert_uint_eq(r.redirect_ifindex, 7);
+	ck_assert_int_eq(r.redirect_dir, BF_REDIRECT_IN);
+
+	/* Keywords as interface names: quoted. */
+	r = one_rule("BF_HOOK_XDP", "REDIRECT \"in\" out");
+	ck_assert_str_eq(r.redirect_ifname, "in");
+	r = one_rule("BF_HOOK_XDP", "REDIRECT out out");
+	ck_assert_str_eq(r.redirect_ifname, "out");
+
+	/* NEXT is a policy too, on every hook. */
+	for (int h = 0; h < _BF_HOOK_MAX; h++) {
+		char text[128];
+
+		snprintf(text, sizeof(text), "chain c %s NEXT rule DROP", bf_hook_to_str(h));
+		rs = parse_ok(text);
+		ck_assert_int_eq(rs->chains[0]->policy, BF_VERDICT_NEXT);
+		ck_assert_int_eq(bf_chain_validate(rs->chains[0], NULL, 0), 0);
+		bf_ruleset_free(&rs);
+	}
+}
+END_TEST
+
+START_TEST(errors_actions)
+{
+	static const struct {
+		const char *text;
+		const char *err;
+	} cases[] = {
+		{ "rule log every 0ms ACCEPT", "line 1, column 50: duration '0ms' must be more than 0" },
+		{ "rule log every 0.0s ACCEPT",
+		  "line 1, column 50: duration '0.0s' must be more than 0" },
+		{ "rule log every 500 ACCEPT",
+		  "line 1, column 50: invalid duration '500' (expected a number and a unit: 500ms, 1s, "
+		  "1.5s; units ns, us, ms, s)" },
+		{ "rule log every ms ACCEPT",
+		  "line 1, column 50: invalid duration 'ms' (expected a number and a unit: 500ms, 1s, "
+		  "1.5s; units ns, us, ms, s)" },
+		{ "rule log every 1.s ACCEPT",
+		  "line 1, column 50: invalid duration '1.s' (expected a number and a unit: 500ms, 1s, "
+		  "1.5s; units ns, us, ms, s)" },
+		{ "rule log every 5min ACCEPT",
+		  "line 1, column 50: invalid duration '5min' (expected a number and a unit: 500ms, 1s, "
+		  "1.5s; units ns, us, ms, s)" },
+		{ "rule log every -1s ACCEPT",
+		  "line 1, column 50: invalid duration '-1s' (expected a number and a unit: 500ms, 1s, "
+		  "1.5s; units ns, us, ms, s)" },
+		{ "rule log every 1.5ns ACCEPT",
+		  "line 1, column 50: duration '1.5ns' is not a whole number of nanoseconds" },
+		{ "rule log every 1.0000000001s ACCEPT",
+		  "line 1, column 50: duration '1.0000000001s' is not a whole number of nanoseconds" },
+		{ "rule log every 18446744074s ACCEPT",
+		  "line 1, column 50: duration '18446744074s' out of range" },
+		{ "rule log every 99999999999999999999ns ACCEPT",
+		  "line 1, column 50: duration '99999999999999999999ns' out of range" },
+		{ "rule log every ACCEPT",
+		  "line 1, column 50: syntax error, unexpected 'ACCEPT', expecting name or value" },
+		{ "rule every 1s ACCEPT", "line 1, column 40: syntax error, unexpected 'every'" },
+		{ "rule log foo ACCEPT",
+		  "line 1, column 44: unknown log header 'foo' (link, internet or transport)" },
+		{ "rule log link,link ACCEPT", "line 1, column 49: log header 'link' given twice" },
+		{ "rule log log ACCEPT", "line 1, column 44: 'log' given twice in a rule" },
+		{ "rule mark 1 mark 2 ACCEPT", "line 1, column 47: 'mark' given twice in a rule" },
+		{ "rule mark 0x100000000 ACCEPT",
+		  "line 1, column 45: mark 0x100000000 out of range (0-4294967295)" },
+		{ "rule mark -1 ACCEPT", "line 1, column 45: invalid mark '-1'" },
+		{ "rule mark ACCEPT",
+		  "line 1, column 45: syntax error, unexpected 'ACCEPT', expecting name or value" },
+		{ "rule REDIRECT eth1", "line 1, column 49: REDIRECT eth1 needs a direction: in or out" },
+		{ "rule REDIRECT eth1 rule ACCEPT",
+		  "line 1, column 49: REDIRECT eth1 needs a direction: in or out" },
+		{ "rule REDIRECT eth1 sideways",
+		  "line 1, column 54: invalid REDIRECT direction 'sideways' (in or out)" },
+		{ "rule REDIRECT a/b out", "line 1, column 49: invalid interface name 'a/b'" },
+		{ "rule REDIRECT 0 out",
+		  "line 1, column 49: interface index 0 out of range (1-4294967295)" },
+		{ "rule REDIRECT",
+		  "line 1, column 48: syntax error, unexpected end of input, expecting name or value" },
+		{ "rule ip4.dscp foo DROP",
+		  "line 1, column 49: unknown DSCP class 'foo' (0-63, cs0-cs7, af11-af13, af21-af23, "
+		  "af31-af33, af41-af43 or ef)" },
+		{ "rule ip6.dscp 64 DROP", "line 1, column 49: DSCP 64 out of range (0-63)" },
+		{ "rule ip4.dscp range 1-2 DROP",
+		  "line 1, column 40: operator 'range' not supported by ip4.dscp" },
+		{ "rule ip4.dscp in { ef } DROP",
+		  "line 1, column 40: operator 'in' not supported by ip4.dscp" },
+		{ "rule meta.flow_hash range 5-1 DROP",
+		  "line 1, column 61: invalid flow hash range 5-1: 5 is above 1" },
+		{ "rule meta.flow_hash 0x100000000 DROP",
+		  "line 1, column 55: flow hash 0x100000000 out of range (0-4294967295)" },
+		{ "rule meta.flow_hash range 5 DROP",
+		  "line 1, column 61: invalid flow hash range '5' (expected A-B)" },
+		{ "rule meta.flow_probability 101% DROP",
+		  "line 1, column 62: probability 101% out of range (0-100%)" },
+		{ "rule meta.flow_probability range 1-2 DROP",
+		  "line 1, column 40: operator 'range' not supported by meta.flow_probability" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char text[256];
+
+		snprintf(text, sizeof(text), "chain c BF_HOOK_TC_INGRESS ACCEPT %s", cases[i].text);
+		parse_err(text, cases[i].err);
+	}
+	parse_err("chain c BF_HOOK_XDP REDIRECT", "line 1, column 21: invalid policy 'REDIRECT' "
+						    "(ACCEPT, DROP or NEXT)");
+	parse_err("chain c BF_HOOK_XDP REDIRECT eth0 out",
+		  "line 1, column 21: invalid policy 'REDIRECT' (ACCEPT, DROP or NEXT)");
+	parse_err("chain c BF_HOOK_XDP CONTINUE rule ACCEPT",
+		  "line 1, column 21: invalid policy 'CONTINUE' (ACCEPT, DROP or NEXT)");
+}
+END_TEST
+
+/* Hook-dependent checks: the parser accepts, validation refuses. */
+static void validate_err(const char *text, const char *expected)
+{
+	struct bf_ruleset *rs = parse_ok(text);
+	char err[ERRLEN] = "";
+
+	ck_assert_uint_eq(rs->nchains, 1);
+	ck_assert_msg(bf_chain_validate(rs->chains[0], err, sizeof(err)) == -EINVAL,
+		      "'%s' validated", text);
+	ck_assert_str_eq(err, expected);
+	bf_ruleset_free(&rs);
+}
+
+static void validate_ok(const char *text)
+{
+	struct bf_ruleset *rs = parse_ok(text);
+	char err[ERRLEN] = "";
+
+	for (size_t i = 0; i < rs->nchains; i++) {
+		ck_assert_msg(bf_chain_validate(rs->chains[i], err, sizeof(err)) == 0, "%s\n%s", err,
+			      text);
+	}
+	bf_ruleset_free(&rs);
+}
+
+START_TEST(validate_actions_per_hook)
+{
+	validate_err("chain c BF_HOOK_NF_LOCAL_IN ACCEPT rule tcp.dport 22 REDIRECT eth1 out",
+		     "chain 'c', rule 0: REDIRECT is not available on BF_HOOK_NF_LOCAL_IN");
+	validate_err("chain c BF_HOOK_CGROUP_SKB_EGRESS ACCEPT rule ACCEPT rule REDIRECT 2 out",
+		     "chain 'c', rule 1: REDIRECT is not available on BF_HOOK_CGROUP_SKB_EGRESS");
+	validate_err("chain c BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4 ACCEPT rule REDIRECT 2 out",
+		     "chain 'c', rule 0: REDIRECT is not available on "
+		     "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4");
+	validate_err("chain c BF_HOOK_XDP ACCEPT rule REDIRECT eth1 in",
+		     "chain 'c', rule 0: REDIRECT in is not available on BF_HOOK_XDP (only out)");
+	validate_err("chain c BF_HOOK_XDP ACCEPT rule mark 1 ACCEPT",
+		     "chain 'c', rule 0: mark is not available on BF_HOOK_XDP");
+	validate_err("chain c BF_HOOK_NF_FORWARD ACCEPT rule counter mark 0x10 ACCEPT",
+		     "chain 'c', rule 0: mark is not available on BF_HOOK_NF_FORWARD");
+	validate_err("chain c BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6 ACCEPT rule mark 1 ACCEPT",
+		     "chain 'c', rule 0: mark is not available on BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6");
+	validate_err("chain c BF_HOOK_XDP ACCEPT rule meta.flow_hash 1 ACCEPT",
+		     "chain 'c', rule 0, matcher 'meta.flow_hash': not available on BF_HOOK_XDP");
+	validate_err("chain c BF_HOOK_NF_LOCAL_OUT ACCEPT rule meta.flow_hash range 1-2 ACCEPT",
+		     "chain 'c', rule 0, matcher 'meta.flow_hash': not available on "
+		     "BF_HOOK_NF_LOCAL_OUT");
+
+	validate_ok("chain a BF_HOOK_XDP{ifindex=1} NEXT\n"
+		    "    rule ip4.dscp ef log every 1s counter REDIRECT eth1 out\n"
+		    "    rule ip6.dscp cs1 NEXT\n"
+		    "    rule meta.flow_probability 10% log link REDIRECT 3 out\n"
+		    "chain b BF_HOOK_TC_INGRESS ACCEPT\n"
+		    "    rule meta.flow_hash range 0-100 mark 0x10 CONTINUE\n"
+		    "    rule meta.mark 0x10 REDIRECT eth1 in\n"
+		    "    rule REDIRECT eth1 out\n"
+		    "chain c BF_HOOK_TC_EGRESS DROP rule mark 1 NEXT rule REDIRECT 1 in\n"
+		    "chain d BF_HOOK_CGROUP_SKB_INGRESS ACCEPT rule mark 7 log CONTINUE\n"
+		    "chain e BF_HOOK_CGROUP_SKB_EGRESS ACCEPT rule ip4.dscp af41 mark 7 DROP\n"
+		    /* No Ethernet header there: allowed, entries just lack it. */
+		    "chain f BF_HOOK_NF_PRE_ROUTING ACCEPT rule log link NEXT\n"
+		    "chain g BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4 ACCEPT rule log link DROP\n");
+}
+END_TEST
+
+START_TEST(validate_sock_addr_matchers)
+{
+	static const struct {
+		const char *hook;
+		const char *matcher;
+	} refused[] = {
+		/* sendmsg's source address on connect hooks */
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4", "ip4.saddr 10.0.0.1" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4", "ip4.snet 10.0.0.0/8" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6", "ip6.saddr ::1" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6", "ip6.snet ::/0" },
+		/* the other family */
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4", "ip6.daddr ::1" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4", "ip6.saddr ::1" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6", "ip4.daddr 1.2.3.4" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6", "ip4.dnet 1.2.3.0/24" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6", "ip4.proto tcp" },
+		/* no packet */
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4", "meta.iface 1" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4", "meta.mark 1" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4", "meta.probability 50%" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4", "meta.flow_probability 50%" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4", "meta.flow_hash 1" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4", "meta.sport 1" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4", "meta.l3_proto ipv4" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4", "tcp.flags syn" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4", "tcp.sport 1" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4", "udp.sport 1" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4", "icmp.type echo-request" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6", "icmpv6.code 1" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6", "ip6.nexthdr tcp" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4", "ip4.dscp ef" },
+		{ "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6", "ip6.dscp ef" },
+	};
+	char text[256], expected[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		const char *type = refused[i].matcher;
+
+		snprintf(text, sizeof(text), "chain c %s{cgpath=/sys/fs/cgroup} ACCEPT rule %s DROP",
+			 refused[i].hook, type);
+		snprintf(expected, sizeof(expected),
+			 "chain 'c', rule 0, matcher '%.*s': not available on %s",
+			 (int)strcspn(type, " "), type, refused[i].hook);
+		validate_err(text, expected);
+	}
+	validate_err("chain c BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4 ACCEPT\n"
+		     "    set s (ip4.saddr, tcp.dport) in { 1.2.3.4, 80 }\n"
+		     "    rule (ip4.saddr, tcp.dport) in s DROP",
+		     "chain 'c', rule 0, matcher 'set': ip4.saddr not available on "
+		     "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4");
+	validate_err("chain c BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4 ACCEPT\n"
+		     "    rule ip4.saddr in { 1.2.3.4 } DROP",
+		     "chain 'c', rule 0, matcher 'ip4.saddr': not available on "
+		     "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4");
+	parse_err("chain c BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6{ifindex=1} ACCEPT",
+		  "line 1, column 43: hook option 'ifindex' not supported on "
+		  "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6");
+
+	validate_ok("chain c4 BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4{cgpath=/sys/fs/cgroup/a} DROP\n"
+		    "    set dst (ip4.daddr, tcp.dport) in { 10.0.0.1, 443 }\n"
+		    "    rule ip4.daddr 10.0.0.1 meta.dport 443 tcp.dport 443 udp.dport 53\n"
+		    "         meta.l4_proto tcp ip4.proto tcp ip4.dnet 10.0.0.0/8 log counter ACCEPT\n"
+		    "    rule (ip4.daddr, tcp.dport) in dst ACCEPT\n"
+		    "    rule ip4.dnet in { 10.0.0.0/8 } tcp.dport in { 80; 443 } NEXT\n"
+		    "chain c6 BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6{cgpath=/sys/fs/cgroup/a} DROP\n"
+		    "    rule ip6.daddr ::1 ip6.dnet ::/0 meta.dport 1 tcp.dport 1 udp.dport 1\n"
+		    "         meta.l4_proto udp ACCEPT\n"
+		    "chain s4 BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4{cgpath=/sys/fs/cgroup/a} DROP\n"
+		    "    rule ip4.saddr 1.2.3.4 ip4.snet 1.2.3.0/24 ip4.daddr 1.1.1.1 udp.dport 53\n"
+		    "         ACCEPT\n"
+		    "chain s6 BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6{cgpath=/sys/fs/cgroup/a} DROP\n"
+		    "    rule ip6.saddr ::1 ip6.snet ::/0 ip6.daddr ::2 ip6.dnet ::/1 udp.dport 53\n"
+		    "         ACCEPT\n");
+}
+END_TEST
+
 /* Sets. */
 
 START_TEST(sets_named_and_composite)
@@ -777,7 +1252,10 @@ START_TEST(errors_syntax)
 	parse_err("chain c BF_HOOK_XDP{ifindex} ACCEPT",
 		  "line 1, column 28: syntax error, unexpected '}', expecting '='");
 	parse_err("chain c BF_HOOK_XDP ACCEPT rule counter counter ACCEPT",
-		  "line 1, column 41: syntax error, unexpected 'counter'");
+		  "line 1, column 41: 'counter' given twice in a rule");
+	/* Matchers come before the actions. */
+	parse_err("chain c BF_HOOK_XDP ACCEPT rule counter tcp.dport 22 ACCEPT",
+		  "line 1, column 41: syntax error, unexpected 'tcp.dport'");
 	parse_err("chain c BF_HOOK_XDP accept",
 		  "line 1, column 21: syntax error, unexpected 'accept'");
 	parse_err("chain c BF_HOOK_XDP ACCEPT rule meta.iface \"eth0 DROP",
@@ -794,13 +1272,8 @@ END_TEST
 START_TEST(errors_values)
 {
 	parse_err("chain c BF_HOOK_FOO ACCEPT", "line 1, column 9: unknown hook 'BF_HOOK_FOO'");
-	parse_err("chain c BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4 ACCEPT",
-		  "line 1, column 9: hook 'BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4' is not supported by "
-		  "this version");
 	parse_err("chain c BF_HOOK_XDP ACCEPT\n  rule\n    ip4.foo eq 1 DROP",
 		  "line 3, column 5: unknown matcher 'ip4.foo'");
-	parse_err("chain c BF_HOOK_XDP ACCEPT rule ip4.dscp 1 DROP",
-		  "line 1, column 33: matcher 'ip4.dscp' is not supported by this version");
 	parse_err("chain c BF_HOOK_XDP ACCEPT\n  rule\n    meta.l4_proto eq tcpp DROP",
 		  "line 3, column 22: unknown protocol 'tcpp'");
 	parse_err("chain c BF_HOOK_XDP ACCEPT\nrule\n   tcp.dport eq 70000 DROP",
@@ -874,24 +1347,16 @@ START_TEST(errors_semantic)
 		  "line 1, column 29: invalid priorities '1-1' (expected A-B, two distinct non-zero "
 		  "integers)");
 	parse_err("chain c BF_HOOK_XDP CONTINUE",
-		  "line 1, column 21: invalid policy 'CONTINUE' (ACCEPT or DROP)");
+		  "line 1, column 21: invalid policy 'CONTINUE' (ACCEPT, DROP or NEXT)");
 	parse_err("chain c BF_HOOK_XDP ACCEPT chain c BF_HOOK_XDP DROP",
 		  "line 1, column 34: chain 'c' defined twice");
 	parse_err("chain a/b BF_HOOK_XDP ACCEPT",
 		  "line 1, column 7: invalid chain name 'a/b' (1-63 letters, digits, '_', '-', '.')");
-	parse_err("chain c BF_HOOK_XDP NEXT",
-		  "line 1, column 21: verdict 'NEXT' is not supported by this version");
-	parse_err("chain c BF_HOOK_XDP ACCEPT rule REDIRECT",
-		  "line 1, column 33: verdict 'REDIRECT' is not supported by this version");
 	parse_err("chain c BF_HOOK_XDP ACCEPT rule ip4.saddr in nope DROP",
 		  "line 1, column 46: undefined set 'nope'");
 	/* Control characters never reach the message. */
 	parse_err("chain c BF_HOOK_XDP ACCEPT rule tcp.dport \x01\x1b[31m DROP",
 		  "line 1, column 43: invalid port '??[31m'");
-	parse_err("chain c BF_HOOK_XDP ACCEPT rule log DROP",
-		  "line 1, column 33: 'log' is not supported by this version");
-	parse_err("chain c BF_HOOK_TC_INGRESS ACCEPT rule mark 1 ACCEPT",
-		  "line 1, column 40: 'mark' is not supported by this version");
 }
 END_TEST
 
@@ -948,6 +1413,82 @@ START_TEST(validate_hook_matchers)
 	ck_assert_int_eq(bf_chain_validate(rs->chains[2], err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
 	bf_ruleset_free(&rs);
+}
+END_TEST
+
+/* Set elements for update-set. */
+
+static int elem_of(const struct bf_set *set, const char *text, uint8_t *elem, char *err)
+{
+	memset(elem, 0xee, BF_SET_KEY_MAX);
+	return bf_set_parse_elem(set, text, elem, err, ERRLEN);
+}
+
+START_TEST(set_parse_elem)
+{
+	struct bf_set pairs = { .name = "p", .nkeys = 2,
+				.key = { BF_MATCHER_IP4_DADDR, BF_MATCHER_TCP_DPORT } };
+	struct bf_set nets = { .name = "n", .nkeys = 1, .key = { BF_MATCHER_IP6_SNET } };
+	struct bf_set misc = { .name = "m", .nkeys = 4,
+			       .key = { BF_MATCHER_META_IFACE, BF_MATCHER_META_L4_PROTO,
+					BF_MATCHER_ICMP_TYPE, BF_MATCHER_META_MARK } };
+	struct bf_set bad = { .name = "b", .nkeys = 1, .key = { BF_MATCHER_TCP_FLAGS } };
+	const uint8_t pair[] = { 10, 0, 0, 2, 0, 22 };
+	const uint8_t net[] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32 };
+	const uint8_t m1[] = { 0, 0, 0, 1, 17, 8, 0, 0, 0, 0x2a };
+	uint8_t elem[BF_SET_KEY_MAX];
+	char err[ERRLEN];
+
+	ck_assert_int_eq(elem_of(&pairs, "10.0.0.2, 22", elem, err), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_mem_eq(elem, pair, sizeof(pair));
+	ck_assert_uint_eq(elem[sizeof(pair)], 0xee); /* nothing written past the element */
+	ck_assert_int_eq(elem_of(&pairs, " 10.0.0.2 ,0x16\t", elem, err), 0);
+	ck_assert_mem_eq(elem, pair, sizeof(pair));
+	ck_assert_int_eq(elem_of(&nets, "2001:db8::/32", elem, err), 0);
+	ck_assert_mem_eq(elem, net, sizeof(net));
+	/* The loopback is index 1 in every network namespace. */
+	ck_assert_int_eq(elem_of(&misc, "\"lo\", udp, echo-request, 42", elem, err), 0);
+	ck_assert_mem_eq(elem, m1, sizeof(m1));
+	ck_assert_int_eq(elem_of(&misc, "1, 17, 8, 0x2a", elem, err), 0);
+	ck_assert_mem_eq(elem, m1, sizeof(m1));
+
+	ck_assert_int_eq(elem_of(&pairs, "10.0.0.2", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "element has 1 value, key (ip4.daddr, tcp.dport) has 2");
+	ck_assert_int_eq(elem_of(&pairs, "10.0.0.2, 22, 23", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "element has 3 values, key (ip4.daddr, tcp.dport) has 2");
+	ck_assert_int_eq(elem_of(&pairs, "10.0.0.2, 70000", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "port 70000 out of range (0-65535)");
+	ck_assert_int_eq(elem_of(&pairs, "10.0.0.256, 1", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "invalid IPv4 address '10.0.0.256'");
+	ck_assert_int_eq(elem_of(&pairs, "10.0.0.1/8, 1", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "invalid IPv4 address '10.0.0.1/8' (use ip4.snet/ip4.dnet for a "
+			      "network)");
+	ck_assert_int_eq(elem_of(&pairs, "10.0.0.2, ", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "empty value in element '10.0.0.2, '");
+	ck_assert_int_eq(elem_of(&pairs, "", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "element has 1 value, key (ip4.daddr, tcp.dport) has 2");
+	ck_assert_int_eq(elem_of(&nets, "", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "empty value in element ''");
+	ck_assert_int_eq(elem_of(&nets, "::/129", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "prefix length 129 out of range (0-128)");
+	ck_assert_int_eq(elem_of(&nets, "1.2.3.4; ::1", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "invalid IPv6 address '1.2.3.4; ::1'");
+	ck_assert_int_eq(elem_of(&misc, "no-such-if0, tcp, 0, 0", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "unknown interface 'no-such-if0'");
+	/* Control characters never reach the message. */
+	ck_assert_int_eq(elem_of(&nets, "\x1b[31m", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "invalid IPv6 address '?[31m'");
+
+	ck_assert_int_eq(elem_of(&bad, "syn", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "invalid set key: tcp.flags can't be part of a set key");
+	bad.nkeys = 0;
+	ck_assert_int_eq(elem_of(&bad, "1", elem, err), -EINVAL);
+	ck_assert_str_eq(err, "invalid set key: a set key has 1 to 4 components, not 0");
+	ck_assert_int_eq(bf_set_parse_elem(NULL, "1", elem, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(bf_set_parse_elem(&pairs, NULL, elem, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(bf_set_parse_elem(&pairs, "1.1.1.1, 1", NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(bf_set_parse_elem(&pairs, "1.1.1.1", elem, NULL, 0), -EINVAL);
 }
 END_TEST
 
@@ -1112,6 +1653,136 @@ START_TEST(dump_exact_form)
 }
 END_TEST
 
+/* Every construct of this issue, in its printed form: it must print back
+ * exactly so (canonical), parse into the same chain, and validate. */
+static const char *new_constructs =
+	"chain tc BF_HOOK_TC_INGRESS{ifindex=eth0} NEXT\n"
+	"    rule\n"
+	"        ip4.dscp eq ef\n"
+	"        ip6.dscp not eq 13\n"
+	"        meta.flow_hash range 0-100\n"
+	"        meta.flow_hash eq 4294967295\n"
+	"        meta.flow_probability eq 25%\n"
+	"        log internet,transport every 500ms\n"
+	"        counter\n"
+	"        mark 0x10\n"
+	"        CONTINUE\n"
+	"    rule\n"
+	"        meta.mark eq 0x10\n"
+	"        log\n"
+	"        REDIRECT eth1 out\n"
+	"    rule\n"
+	"        log link every 1500ms\n"
+	"        REDIRECT 3 in\n"
+	"    rule\n"
+	"        log link,transport every 1s\n"
+	"        mark 0x0\n"
+	"        REDIRECT \"in\" in\n"
+	"    rule\n"
+	"        log internet every 1500ns\n"
+	"        NEXT\n"
+	"    rule\n"
+	"        log transport every 7us\n"
+	"        DROP\n"
+	"chain xdp BF_HOOK_XDP DROP\n"
+	"    rule\n"
+	"        ip6.dscp eq cs0\n"
+	"        log every 18446744073709551615ns\n"
+	"        REDIRECT 1 out\n"
+	"chain c4 BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4{cgpath=/sys/fs/cgroup/app} DROP\n"
+	"    set dst (ip4.daddr, tcp.dport) in { 10.0.0.1, 443 }\n"
+	"    rule\n"
+	"        (ip4.daddr, tcp.dport) in dst\n"
+	"        log\n"
+	"        counter\n"
+	"        ACCEPT\n"
+	"chain c6 BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6{cgpath=/sys/fs/cgroup/app} ACCEPT\n"
+	"    rule\n"
+	"        ip6.dnet eq 2001:db8::/32\n"
+	"        meta.l4_proto eq udp\n"
+	"        DROP\n"
+	"chain s4 BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4{cgpath=/sys/fs/cgroup/app} ACCEPT\n"
+	"    rule\n"
+	"        ip4.saddr eq 10.0.0.1\n"
+	"        udp.dport eq 53\n"
+	"        DROP\n"
+	"chain s6 BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6{cgpath=/sys/fs/cgroup/app} NEXT\n"
+	"    rule\n"
+	"        ip6.snet eq fe80::/10\n"
+	"        meta.dport range 1-1024\n"
+	"        DROP\n"
+	"chain cg BF_HOOK_CGROUP_SKB_EGRESS{cgpath=/sys/fs/cgroup/app} ACCEPT\n"
+	"    rule\n"
+	"        ip4.dscp eq 1\n"
+	"        mark 0xffffffff\n"
+	"        CONTINUE\n";
+
+START_TEST(dump_new_constructs_round_trip)
+{
+	struct bf_ruleset *rs = parse_ok(new_constructs), *rs2;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < rs->nchains; i++) {
+		char err[ERRLEN] = "";
+
+		ck_assert_msg(bf_chain_validate(rs->chains[i], err, sizeof(err)) == 0, "%s", err);
+		ck_assert_int_eq(bf_chain_dump(f, rs->chains[i], true), 0);
+	}
+	fclose(f);
+	ck_assert_str_eq(text, new_constructs);
+
+	rs2 = parse_ok(text);
+	ck_assert_uint_eq(rs2->nchains, rs->nchains);
+	for (size_t i = 0; i < rs->nchains; i++)
+		assert_chain_eq(rs->chains[i], rs2->chains[i]);
+	free(text);
+	bf_ruleset_free(&rs);
+	bf_ruleset_free(&rs2);
+}
+END_TEST
+
+/* Written forms print in one canonical form that parses to the same. */
+START_TEST(dump_canonical_forms)
+{
+	static const struct {
+		const char *written;
+		const char *printed;
+	} cases[] = {
+		{ "log link,internet,transport", "log" },
+		{ "log transport,link", "log link,transport" },
+		{ "log every 1.5s", "log every 1500ms" },
+		{ "log every 2000ms", "log every 2s" },
+		{ "log every 0.000001s", "log every 1us" },
+		{ "log every 60s", "log every 60s" },
+		{ "log every 1000000us", "log every 1s" },
+		{ "log every 1001us", "log every 1001us" },
+		{ "mark 16", "mark 0x10" },
+		{ "ip4.dscp 46", "ip4.dscp eq ef" },
+		{ "ip4.dscp AF11", "ip4.dscp eq af11" },
+		{ "ip6.dscp 0x01", "ip6.dscp eq 1" },
+		{ "meta.flow_hash 0x10", "meta.flow_hash eq 16" },
+		{ "meta.flow_probability 33.30%", "meta.flow_probability eq 33.3%" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct bf_ruleset *rs;
+		char text[256], *out;
+
+		snprintf(text, sizeof(text), "chain c BF_HOOK_TC_INGRESS ACCEPT rule %s ACCEPT",
+			 cases[i].written);
+		rs = parse_ok(text);
+		out = dump_str(rs->chains[0], true);
+		ck_assert_msg(strstr(out, cases[i].printed), "'%s' printed as:\n%s", cases[i].written,
+			      out);
+		free(out);
+		bf_ruleset_free(&rs);
+	}
+}
+END_TEST
+
 START_TEST(dump_set_content_elided)
 {
 	struct bf_ruleset *rs = parse_ok("chain c BF_HOOK_XDP{ifindex=3} ACCEPT\n"
@@ -1144,6 +1815,7 @@ Suite *bf_parser_suite(void)
 	tcase_add_test(tc, names_keywords_are_case_sensitive);
 	tcase_add_test(tc, names_protocols);
 	tcase_add_test(tc, names_icmp_and_flags);
+	tcase_add_test(tc, names_dscp_and_log);
 	tcase_add_test(tc, names_hook_rules);
 	suite_add_tcase(s, tc);
 
@@ -1159,6 +1831,10 @@ Suite *bf_parser_suite(void)
 	tcase_add_test(tc, hookopt_parse);
 	tcase_add_test(tc, verdicts_counter_comments);
 	tcase_add_test(tc, sets_named_and_composite);
+	tcase_add_test(tc, set_parse_elem);
+	tcase_add_test(tc, rule_log);
+	tcase_add_test(tc, rule_actions_any_order);
+	tcase_add_test(tc, rule_next_and_redirect);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -1168,12 +1844,17 @@ Suite *bf_parser_suite(void)
 	tcase_add_test(tc, errors_too_many_matchers);
 	tcase_add_test(tc, errors_arguments);
 	tcase_add_test(tc, validate_hook_matchers);
+	tcase_add_test(tc, errors_actions);
+	tcase_add_test(tc, validate_actions_per_hook);
+	tcase_add_test(tc, validate_sock_addr_matchers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dump");
 	tcase_add_test(tc, dump_round_trip);
 	tcase_add_test(tc, dump_exact_form);
 	tcase_add_test(tc, dump_set_content_elided);
+	tcase_add_test(tc, dump_new_constructs_round_trip);
+	tcase_add_test(tc, dump_canonical_forms);
 	suite_add_tcase(s, tc);
 
 	return s;

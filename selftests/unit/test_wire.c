@@ -139,7 +139,19 @@ static struct bf_chain *rich_chain(void)
 
 	/* Every matcher type, a few per rule, in every flavour. */
 	for (unsigned int r = 0; n < _BF_MATCHER_MAX * 2; r++) {
-		struct bf_rule rule = { .counter = r % 2, .verdict = r % _BF_VERDICT_MAX };
+		struct bf_rule rule = {
+			.counter = r % 2,
+			.verdict = r % _BF_VERDICT_MAX,
+			.log = r % 8,
+			.log_every_ns = (uint64_t)r * 0x0123456789abULL,
+			.has_mark = r % 3 == 0,
+			.mark = 0xdead0000u + r,
+			.redirect_ifindex = r * 3,
+			.redirect_dir = r % 2 ? BF_REDIRECT_IN : BF_REDIRECT_OUT,
+		};
+
+		if (r % 2)
+			snprintf(rule.redirect_ifname, sizeof(rule.redirect_ifname), "eth%u", r);
 
 		for (unsigned int i = 0; i < 1 + r % 5; i++, n++) {
 			struct bf_matcher m = make_matcher(n % _BF_MATCHER_MAX, n, chain->nsets);
@@ -184,11 +196,34 @@ static struct bf_ruleset *rich_ruleset(void)
 	return rs;
 }
 
+/* @n malloc'ed strings, as bf_request_clean() frees them. */
+static char **dup_strs(const char *const *strs, size_t n)
+{
+	char **out = calloc(n, sizeof(*out));
+
+	ck_assert_ptr_nonnull(out);
+	for (size_t i = 0; i < n; i++) {
+		out[i] = strdup(strs[i]);
+		ck_assert_ptr_nonnull(out[i]);
+	}
+	return out;
+}
+
 static void rich_request(struct bf_request *req)
 {
+	static char longest[BF_REQ_ELEM_MAX_LEN + 1];
+	const char *const add[] = { "10.0.0.1", "10.0.0.2, 22", "", longest, "\"é\"\t;" };
+	const char *const remove[] = { "192.0.2.1/24" };
+
+	memset(longest, 'a', BF_REQ_ELEM_MAX_LEN);
 	memset(req, 0, sizeof(*req));
 	req->cmd = BF_CMD_CHAIN_UPDATE;
-	req->flags = BF_REQ_NO_SET_CONTENT;
+	req->flags = BF_REQ_NO_SET_CONTENT | BF_REQ_DRY_RUN;
+	snprintf(req->set_name, sizeof(req->set_name), "blocked");
+	req->add = dup_strs(add, ARRAY_SIZE(add));
+	req->nadd = ARRAY_SIZE(add);
+	req->remove = dup_strs(remove, ARRAY_SIZE(remove));
+	req->nremove = ARRAY_SIZE(remove);
 	snprintf(req->name, sizeof(req->name), "rich_chain");
 	req->opts.used = 1U << BF_HOOKOPT_CGPATH | 1U << BF_HOOKOPT_FAMILY;
 	snprintf(req->opts.cgpath, sizeof(req->opts.cgpath), "/sys/fs/cgroup/a b/c");
@@ -204,6 +239,9 @@ static void rich_response(struct bf_response *resp)
 	resp->status = -ENOENT;
 	snprintf(resp->message, sizeof(resp->message), "chain 'x' does not exist: \"%s\"", "é");
 	resp->ruleset = rich_ruleset();
+	resp->has_log = true;
+	for (size_t i = 0; i < sizeof(resp->log); i++)
+		((uint8_t *)&resp->log)[i] = (uint8_t)(i * 7 + 1);
 }
 
 static void pack_request(const struct bf_request *req, void **buf, size_t *len)
@@ -263,6 +301,13 @@ static void assert_rule_eq(const struct bf_rule *a, const struct bf_rule *b)
 {
 	ck_assert_int_eq(a->counter, b->counter);
 	ck_assert_int_eq(a->verdict, b->verdict);
+	ck_assert_uint_eq(a->log, b->log);
+	ck_assert_uint_eq(a->log_every_ns, b->log_every_ns);
+	ck_assert_int_eq(a->has_mark, b->has_mark);
+	ck_assert_uint_eq(a->mark, b->mark);
+	ck_assert_uint_eq(a->redirect_ifindex, b->redirect_ifindex);
+	ck_assert_mem_eq(a->redirect_ifname, b->redirect_ifname, sizeof(a->redirect_ifname));
+	ck_assert_int_eq(a->redirect_dir, b->redirect_dir);
 	ck_assert_uint_eq(a->nmatchers, b->nmatchers);
 	for (size_t i = 0; i < a->nmatchers; i++)
 		assert_matcher_eq(&a->matchers[i], &b->matchers[i]);
@@ -417,6 +462,13 @@ START_TEST(wire_request_round_trip)
 	ck_assert_str_eq(out.name, req.name);
 	assert_hookopts_eq(&out.opts, &req.opts);
 	assert_ruleset_eq(req.ruleset, out.ruleset);
+	ck_assert_str_eq(out.set_name, req.set_name);
+	ck_assert_uint_eq(out.nadd, req.nadd);
+	for (size_t i = 0; i < req.nadd; i++)
+		ck_assert_str_eq(out.add[i], req.add[i]);
+	ck_assert_uint_eq(out.nremove, req.nremove);
+	for (size_t i = 0; i < req.nremove; i++)
+		ck_assert_str_eq(out.remove[i], req.remove[i]);
 
 	/* One encoding per value: packing what was read gives the same bytes. */
 	pack_request(&out, &again, &len2);
@@ -425,6 +477,8 @@ START_TEST(wire_request_round_trip)
 
 	bf_request_clean(&out);
 	ck_assert_ptr_null(out.ruleset);
+	ck_assert_ptr_null(out.add);
+	ck_assert_uint_eq(out.nremove, 0);
 	bf_request_clean(&req);
 }
 END_TEST
@@ -441,6 +495,8 @@ START_TEST(wire_response_round_trip)
 	ck_assert_int_eq(out.status, resp.status);
 	ck_assert_str_eq(out.message, resp.message);
 	assert_ruleset_eq(resp.ruleset, out.ruleset);
+	ck_assert(out.has_log);
+	ck_assert_mem_eq(&out.log, &resp.log, sizeof(resp.log));
 	bf_response_clean(&out);
 	bf_response_clean(&resp);
 }
@@ -497,6 +553,35 @@ START_TEST(wire_pack_rejects_bad_model)
 }
 END_TEST
 
+/* update-set's strings: the writer refuses what the reader would. */
+START_TEST(wire_pack_rejects_bad_elems)
+{
+	static char too_long[BF_REQ_ELEM_MAX_LEN + 2];
+	char *one[] = { too_long }, *none[] = { NULL };
+	struct bf_request req = { .cmd = BF_CMD_CHAIN_UPDATE_SET, .name = "c", .set_name = "s" };
+	void *buf = NULL;
+	size_t len;
+
+	memset(too_long, 'a', BF_REQ_ELEM_MAX_LEN + 1);
+	req.nadd = 1;
+	ck_assert_int_eq(bf_request_pack(&req, &buf, &len), -EINVAL);
+	req.add = none;
+	ck_assert_int_eq(bf_request_pack(&req, &buf, &len), -EINVAL);
+	req.add = one;
+	ck_assert_int_eq(bf_request_pack(&req, &buf, &len), -E2BIG);
+	too_long[BF_REQ_ELEM_MAX_LEN] = '\0';
+	ck_assert_int_eq(bf_request_pack(&req, &buf, &len), 0);
+	free(TAKE_PTR(buf));
+	req.remove = one;
+	req.nremove = BF_REQ_MAX_ELEMS + 1;
+	ck_assert_int_eq(bf_request_pack(&req, &buf, &len), -E2BIG);
+	req.nremove = 0;
+	memset(req.set_name, 's', sizeof(req.set_name));
+	ck_assert_int_eq(bf_request_pack(&req, &buf, &len), -EINVAL);
+	ck_assert_ptr_null(buf);
+}
+END_TEST
+
 /* ----- wire.c: hostile input ----- */
 
 static int unpack_request_exact(const void *buf, size_t len)
@@ -510,6 +595,8 @@ static int unpack_request_exact(const void *buf, size_t len)
 	if (r) {
 		/* Nothing left behind on failure. */
 		ck_assert_ptr_null(out.ruleset);
+		ck_assert_ptr_null(out.add);
+		ck_assert_ptr_null(out.remove);
 		ck_assert_int_eq(out.name[0], 0);
 	}
 	bf_request_clean(&out);
@@ -524,8 +611,10 @@ static int unpack_response_exact(const void *buf, size_t len)
 
 	memset(&out, 0xa5, sizeof(out));
 	r = bf_response_unpack(copy, len, &out);
-	if (r)
+	if (r) {
 		ck_assert_ptr_null(out.ruleset);
+		ck_assert(!out.has_log);
+	}
 	bf_response_clean(&out);
 	return r;
 }
@@ -649,16 +738,40 @@ static void w_hookopts(struct bf_wpack *w)
 		bf_wpack_u32(w, 0); /* family, priorities */
 }
 
+/* update-set's fields, empty: set name, no element to add or remove. */
+static void w_no_elems(struct bf_wpack *w)
+{
+	bf_wpack_str(w, "", 1);
+	bf_wpack_u32(w, 0);
+	bf_wpack_u32(w, 0);
+}
+
 /* A request header announcing a ruleset: the count of chains comes next. */
 static void w_request_head(struct bf_wpack *w)
 {
 	bf_wpack_init(w);
-	bf_wpack_u32(w, 1); /* version */
+	bf_wpack_u32(w, 2); /* version */
 	bf_wpack_u32(w, BF_CMD_RULESET_SET);
 	bf_wpack_u32(w, 0); /* flags */
 	bf_wpack_str(w, "", 1);
 	w_hookopts(w);
+	w_no_elems(w);
 	bf_wpack_u8(w, 1); /* ruleset present */
+}
+
+/* A rule up to its count of matchers: no log, mark or redirection. */
+#define W_RULE_ZERO_SIZE 35
+static void w_rule_head(struct bf_wpack *w, uint32_t verdict)
+{
+	bf_wpack_u8(w, 0); /* counter */
+	bf_wpack_u32(w, verdict);
+	bf_wpack_u8(w, 0); /* log */
+	bf_wpack_u64(w, 0); /* log_every_ns */
+	bf_wpack_u8(w, 0); /* has_mark */
+	bf_wpack_u32(w, 0); /* mark */
+	bf_wpack_u32(w, 0); /* redirect_ifindex */
+	bf_wpack_str(w, "", 1);
+	bf_wpack_u32(w, 0); /* redirect_dir */
 }
 
 /* Up to a chain's count of sets. */
@@ -698,7 +811,7 @@ static int try_chains(uint32_t n, size_t nzero_chains)
 	return w_unpack_request(&w);
 }
 
-/* One chain whose rules (9 zero bytes each: no matcher) are @n. */
+/* One chain whose rules (zero bytes: no matcher) are @n. */
 static int try_rules(uint32_t n, size_t nzero_rules)
 {
 	struct bf_wpack w;
@@ -708,7 +821,7 @@ static int try_rules(uint32_t n, size_t nzero_rules)
 	w_chain_head(&w, BF_HOOK_XDP, BF_VERDICT_ACCEPT);
 	bf_wpack_u32(&w, 0); /* sets */
 	bf_wpack_u32(&w, n);
-	w_zeros(&w, nzero_rules * 9);
+	w_zeros(&w, nzero_rules * W_RULE_ZERO_SIZE);
 	bf_wpack_u8(&w, 0); /* no counters */
 	return w_unpack_request(&w);
 }
@@ -735,8 +848,7 @@ START_TEST(wire_huge_counts_rejected)
 		w_chain_head(&w, BF_HOOK_XDP, BF_VERDICT_ACCEPT);
 		bf_wpack_u32(&w, 0);
 		bf_wpack_u32(&w, 1);
-		bf_wpack_u8(&w, 0);
-		bf_wpack_u32(&w, BF_VERDICT_DROP);
+		w_rule_head(&w, BF_VERDICT_DROP);
 		bf_wpack_u32(&w, n);
 		w_zeros(&w, n * 33);
 		bf_wpack_u8(&w, 0);
@@ -755,7 +867,7 @@ END_TEST
 
 START_TEST(wire_huge_string_rejected)
 {
-	static const uint8_t head[] = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t head[] = { 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct bf_wpack w;
 
 	/* Name length of 4 GiB, then 64 (needs 65 bytes with its NUL). */
@@ -771,6 +883,7 @@ START_TEST(wire_huge_string_rejected)
 	for (int i = 0; i < BF_NAME_LEN; i++)
 		bf_wpack_u8(&w, 'a');
 	w_hookopts(&w);
+	w_no_elems(&w);
 	bf_wpack_u8(&w, 0);
 	ck_assert_int_eq(w_unpack_request(&w), -EINVAL);
 
@@ -780,6 +893,7 @@ START_TEST(wire_huge_string_rejected)
 	for (int i = 0; i < BF_NAME_LEN - 1; i++)
 		bf_wpack_u8(&w, 'a');
 	w_hookopts(&w);
+	w_no_elems(&w);
 	bf_wpack_u8(&w, 0);
 	ck_assert_int_eq(w_unpack_request(&w), 0);
 }
@@ -856,7 +970,7 @@ END_TEST
 
 START_TEST(wire_wrong_version_rejected)
 {
-	static const uint32_t versions[] = { 0, 2, 0x01000000, UINT32_MAX };
+	static const uint32_t versions[] = { 0, 1, 3, 0x02000000, UINT32_MAX };
 	_cleanup_free_ uint8_t *rbuf = NULL;
 	_cleanup_free_ uint8_t *pbuf = NULL;
 	struct bf_response resp = { 0 };
@@ -892,8 +1006,7 @@ static int try_matcher(const struct bf_matcher *m, uint32_t verdict)
 	bf_wpack_u32(&w, BF_MATCHER_IP4_SADDR);
 	bf_wpack_u32(&w, 0);
 	bf_wpack_u32(&w, 1);
-	bf_wpack_u8(&w, 0);
-	bf_wpack_u32(&w, verdict);
+	w_rule_head(&w, verdict);
 	bf_wpack_u32(&w, 1);
 	bf_wpack_u32(&w, m->type);
 	bf_wpack_u32(&w, m->op);
@@ -971,7 +1084,7 @@ START_TEST(wire_bad_header_fields_rejected)
 	rbuf[4] = _BF_CMD_MAX; /* cmd */
 	ck_assert_int_eq(unpack_request_exact(rbuf, rlen), -EINVAL);
 	rbuf[4] = BF_CMD_RULESET_GET;
-	rbuf[8] = 0x2; /* unknown flag */
+	rbuf[8] = 0x4; /* unknown flag */
 	ck_assert_int_eq(unpack_request_exact(rbuf, rlen), -EINVAL);
 	rbuf[8] = 0;
 	rbuf[rlen - 1] = 2; /* ruleset presence flag */
@@ -988,10 +1101,150 @@ START_TEST(wire_bad_header_fields_rejected)
 }
 END_TEST
 
+/* An update-set request up to its count of elements to add. */
+static void w_update_set_head(struct bf_wpack *w, const char *set_name, size_t size)
+{
+	bf_wpack_init(w);
+	bf_wpack_u32(w, 2);
+	bf_wpack_u32(w, BF_CMD_CHAIN_UPDATE_SET);
+	bf_wpack_u32(w, BF_REQ_DRY_RUN);
+	bf_wpack_str(w, "c", 2);
+	w_hookopts(w);
+	bf_wpack_u32(w, (uint32_t)strnlen(set_name, size));
+	bf_wpack_bytes(w, set_name, strnlen(set_name, size));
+}
+
+/* One element to add, @len bytes of @bytes; none to remove, no ruleset. */
+static int try_elem(const void *bytes, uint32_t len, size_t actual)
+{
+	struct bf_wpack w;
+
+	w_update_set_head(&w, "s", 2);
+	bf_wpack_u32(&w, 1);
+	bf_wpack_u32(&w, len);
+	bf_wpack_bytes(&w, bytes, actual);
+	bf_wpack_u32(&w, 0);
+	bf_wpack_u8(&w, 0);
+	return w_unpack_request(&w);
+}
+
+/* @n elements to add, given as @bytes zero bytes (4 per empty string). */
+static int try_nelems(uint32_t n, size_t bytes)
+{
+	struct bf_wpack w;
+
+	w_update_set_head(&w, "s", 2);
+	bf_wpack_u32(&w, n);
+	w_zeros(&w, bytes);
+	bf_wpack_u32(&w, 0);
+	bf_wpack_u8(&w, 0);
+	return w_unpack_request(&w);
+}
+
+START_TEST(wire_update_set_hostile)
+{
+	static char big[BF_REQ_ELEM_MAX_LEN + 1];
+	char name[BF_NAME_LEN];
+	struct bf_wpack w;
+
+	memset(big, 'a', sizeof(big));
+	ck_assert_int_eq(try_elem("10.0.0.1", 8, 8), 0);
+	ck_assert_int_eq(try_elem("", 0, 0), 0);
+	ck_assert_int_eq(try_elem(big, BF_REQ_ELEM_MAX_LEN, BF_REQ_ELEM_MAX_LEN), 0);
+	ck_assert_int_eq(try_elem(big, BF_REQ_ELEM_MAX_LEN + 1, BF_REQ_ELEM_MAX_LEN + 1), -EINVAL);
+	ck_assert_int_eq(try_elem("a\0b", 3, 3), -EINVAL);
+	ck_assert_int_eq(try_elem("ab\0", 3, 3), -EINVAL);
+	ck_assert_int_eq(try_elem("abc", 4, 3), -EINVAL);
+	ck_assert_int_eq(try_elem("abc", UINT32_MAX, 3), -EINVAL);
+
+	ck_assert_int_eq(try_nelems(1000, 4000), 0);
+	ck_assert_int_eq(try_nelems(1000, 3999), -EINVAL);
+	ck_assert_int_eq(try_nelems(UINT32_MAX, 64), -EINVAL);
+	ck_assert_int_eq(try_nelems(BF_REQ_MAX_ELEMS + 1, (BF_REQ_MAX_ELEMS + 1) * 4UL), -EINVAL);
+
+	/* A set name without room for its NUL. */
+	memset(name, 's', sizeof(name));
+	w_update_set_head(&w, name, sizeof(name));
+	w_zeros(&w, 9);
+	ck_assert_int_eq(w_unpack_request(&w), -EINVAL);
+	w_update_set_head(&w, name, sizeof(name) - 1);
+	w_zeros(&w, 9);
+	ck_assert_int_eq(w_unpack_request(&w), 0);
+}
+END_TEST
+
+/* One chain with one rule whose head has these values, no matcher. */
+static int try_rule_head(uint8_t log, uint8_t has_mark, uint32_t dir)
+{
+	struct bf_wpack w;
+
+	w_request_head(&w);
+	bf_wpack_u32(&w, 1);
+	w_chain_head(&w, BF_HOOK_TC_INGRESS, BF_VERDICT_ACCEPT);
+	bf_wpack_u32(&w, 0);
+	bf_wpack_u32(&w, 1);
+	bf_wpack_u8(&w, 1);
+	bf_wpack_u32(&w, BF_VERDICT_REDIRECT);
+	bf_wpack_u8(&w, log);
+	bf_wpack_u64(&w, UINT64_MAX);
+	bf_wpack_u8(&w, has_mark);
+	bf_wpack_u32(&w, UINT32_MAX);
+	bf_wpack_u32(&w, UINT32_MAX);
+	bf_wpack_str(&w, "eth0", 5);
+	bf_wpack_u32(&w, dir);
+	bf_wpack_u32(&w, 0);
+	bf_wpack_u8(&w, 0);
+	return w_unpack_request(&w);
+}
+
+START_TEST(wire_rule_fields_rejected)
+{
+	ck_assert_int_eq(try_rule_head(7, 1, BF_REDIRECT_IN), 0);
+	ck_assert_int_eq(try_rule_head(0, 0, BF_REDIRECT_OUT), 0);
+	ck_assert_int_eq(try_rule_head(8, 1, BF_REDIRECT_IN), -EINVAL);
+	ck_assert_int_eq(try_rule_head(0x80, 1, BF_REDIRECT_IN), -EINVAL);
+	ck_assert_int_eq(try_rule_head(7, 2, BF_REDIRECT_IN), -EINVAL);
+	ck_assert_int_eq(try_rule_head(7, 1, 2), -EINVAL);
+	ck_assert_int_eq(try_rule_head(7, 1, UINT32_MAX), -EINVAL);
+}
+END_TEST
+
+/* A response's log entry: present or not (0/1), then exactly its bytes. */
+START_TEST(wire_log_entry)
+{
+	struct bf_response resp = { 0 }, out;
+	_cleanup_free_ uint8_t *buf = NULL;
+	size_t len;
+
+	resp.log.rule = 7; /* ignored without has_log */
+	pack_response(&resp, (void **)&buf, &len);
+	ck_assert_int_eq(bf_response_unpack(buf, len, &out), 0);
+	ck_assert(!out.has_log);
+	ck_assert_uint_eq(out.log.rule, 0);
+	ck_assert_uint_eq(buf[len - 1], 0);
+	buf[len - 1] = 2;
+	ck_assert_int_eq(unpack_response_exact(buf, len), -EINVAL);
+	buf[len - 1] = 1;
+	ck_assert_int_eq(unpack_response_exact(buf, len), -EINVAL);
+	free(TAKE_PTR(buf));
+
+	resp.has_log = true;
+	resp.log.ts_ns = UINT64_MAX;
+	memcpy(resp.log.comm, "0123456789abcdef", BF_COMM_LEN); /* no NUL: raw bytes */
+	pack_response(&resp, (void **)&buf, &len);
+	ck_assert_int_eq(bf_response_unpack(buf, len, &out), 0);
+	ck_assert(out.has_log);
+	ck_assert_mem_eq(&out.log, &resp.log, sizeof(resp.log));
+	ck_assert_int_eq(unpack_response_exact(buf, len - 1), -EINVAL);
+}
+END_TEST
+
 START_TEST(wire_cmd_names)
 {
 	ck_assert_str_eq(bf_cmd_to_str(BF_CMD_RULESET_SET), "ruleset set");
 	ck_assert_str_eq(bf_cmd_to_str(BF_CMD_CHAIN_FLUSH), "chain flush");
+	ck_assert_str_eq(bf_cmd_to_str(BF_CMD_CHAIN_UPDATE_SET), "chain update-set");
+	ck_assert_str_eq(bf_cmd_to_str(BF_CMD_CHAIN_LOGS), "chain logs");
 	for (int cmd = 0; cmd < _BF_CMD_MAX; cmd++)
 		ck_assert_str_ne(bf_cmd_to_str(cmd), "unknown");
 	ck_assert_str_eq(bf_cmd_to_str(_BF_CMD_MAX), "unknown");
@@ -1244,6 +1497,10 @@ Suite *bf_wire_suite(void)
 	tcase_add_test(wire, wire_response_round_trip);
 	tcase_add_test(wire, wire_no_ruleset_round_trip);
 	tcase_add_test(wire, wire_pack_rejects_bad_model);
+	tcase_add_test(wire, wire_pack_rejects_bad_elems);
+	tcase_add_test(wire, wire_update_set_hostile);
+	tcase_add_test(wire, wire_rule_fields_rejected);
+	tcase_add_test(wire, wire_log_entry);
 	tcase_add_test(wire, wire_every_truncation_rejected);
 	tcase_add_test(wire, wire_fuzz_bit_flips);
 	tcase_add_test(wire, wire_huge_counts_rejected);

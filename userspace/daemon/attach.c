@@ -22,9 +22,11 @@
 
 /* Netfilter needs one link per family; TC and cgroup use links[0]. */
 #define BF_ATTACH_MAX_LINKS 2
-/* Without priorities=, pairs 1-2, 3-4, ... are tried until one is free:
- * the kernel refuses two BPF netfilter programs at the same priority. */
-#define BF_NF_AUTO_PAIRS 32
+/* Without priorities=, the daemon uses the first free priority from 1 up
+ * (the kernel refuses two BPF netfilter programs at one priority), and each
+ * update moves to another free one: nothing reserves the other half of a
+ * fixed pair, another chain or program could take it. */
+#define BF_NF_AUTO_MAX 256
 
 struct bf_attach {
 	enum bf_hook hook;
@@ -255,11 +257,33 @@ static int bf_attach_do(struct bf_attach *att, int prog_fd, int *links, char *er
 		return bf_attach_tc(att, prog_fd, &links[0], err, errlen);
 	case BF_HOOK_CGROUP_SKB_INGRESS:
 	case BF_HOOK_CGROUP_SKB_EGRESS:
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4:
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6:
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4:
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6:
+		/* A cgroup link of the hook's attach type. */
 		return bf_attach_cgroup(att, prog_fd, &links[0], err, errlen);
 	default:
 		return bf_attach_nf(att, prog_fd, att->opts.priorities[att->st.prio_idx], links,
 				    err, errlen);
 	}
+}
+
+/* Attach at the first free priority other than the one in use, as slot
+ * prio_idx of the pair. */
+static int bf_attach_nf_auto(struct bf_attach *att, int prog_fd, int *links, char *err,
+			     size_t errlen)
+{
+	int32_t cur = att->opts.priorities[att->st.prio_idx ^ 1];
+	int r = -EBUSY;
+
+	for (int32_t p = 1; p <= BF_NF_AUTO_MAX && r == -EBUSY; p++) {
+		if (p == cur)
+			continue;
+		att->opts.priorities[att->st.prio_idx] = p;
+		r = bf_attach_do(att, prog_fd, links, err, errlen);
+	}
+	return r;
 }
 
 int bf_attach_new(const struct bf_chain *chain, struct bf_prog *prog, struct bf_attach **att,
@@ -274,13 +298,8 @@ int bf_attach_new(const struct bf_chain *chain, struct bf_prog *prog, struct bf_
 	}
 
 	if (bf_hook_is_nf(a->hook) && !(a->opts.used & (1U << BF_HOOKOPT_PRIORITIES))) {
-		r = -EBUSY;
-		for (int i = 0; i < BF_NF_AUTO_PAIRS && r == -EBUSY; i++) {
-			a->opts.priorities[0] = 1 + 2 * i;
-			a->opts.priorities[1] = 2 + 2 * i;
-			r = bf_attach_do(a, prog->fd, a->links, err, errlen);
-		}
-		a->opts.used |= 1U << BF_HOOKOPT_PRIORITIES;
+		a->st.nf_auto = 1;
+		r = bf_attach_nf_auto(a, prog->fd, a->links, err, errlen);
 	} else {
 		r = bf_attach_do(a, prog->fd, a->links, err, errlen);
 	}
@@ -344,7 +363,10 @@ static int bf_attach_update_here(struct bf_attach *att, struct bf_prog *old,
 	 * priority before removing the old one, so every packet sees one
 	 * complete ruleset, or both. */
 	att->st.prio_idx ^= 1;
-	r = bf_attach_do(att, new->fd, links, err, errlen);
+	if (att->st.nf_auto)
+		r = bf_attach_nf_auto(att, new->fd, links, err, errlen);
+	else
+		r = bf_attach_do(att, new->fd, links, err, errlen);
 	if (r) {
 		att->st.prio_idx ^= 1;
 		return r;
@@ -383,6 +405,7 @@ const struct bf_hookopts *bf_attach_opts(const struct bf_attach *att)
 void bf_attach_get_state(const struct bf_attach *att, struct bf_attach_state *st)
 {
 	*st = att->st;
+	memcpy(st->nf_prio, att->opts.priorities, sizeof(st->nf_prio));
 }
 
 int bf_attach_pin(const struct bf_attach *att, int dirfd)
@@ -439,6 +462,9 @@ int bf_attach_restore(const struct bf_chain *chain, struct bf_prog *prog,
 		return bf_err(err, errlen, -ENOMEM, "out of memory");
 	}
 	a->st.prio_idx = st->prio_idx;
+	a->st.nf_auto = st->nf_auto;
+	if (st->nf_auto)
+		memcpy(a->opts.priorities, st->nf_prio, sizeof(st->nf_prio));
 	a->st.xdp_multi = st->xdp_multi;
 	a->st.xdp_mode = st->xdp_mode;
 

@@ -26,7 +26,8 @@ struct bf_attach_state {
 	uint8_t prio_idx; /* netfilter: which priority of the pair is in use */
 	uint8_t xdp_multi; /* XDP: behind libxdp's dispatcher */
 	uint8_t xdp_mode; /* XDP: enum xdp_attach_mode */
-	uint8_t pad;
+	uint8_t nf_auto; /* netfilter: priorities picked by the daemon */
+	int32_t nf_prio[2]; /* netfilter: the priorities of the pair */
 	uint64_t netns_ino; /* network namespace attached in */
 };
 

@@ -66,6 +66,16 @@ int bf_chain_resolve(struct bf_chain *chain, char *err, size_t errlen)
 	for (size_t i = 0; i < chain->nrules; i++) {
 		struct bf_rule *rule = &chain->rules[i];
 
+		/* A redirect to nowhere would drop: the target must exist. */
+		if (rule->verdict == BF_VERDICT_REDIRECT) {
+			snprintf(what, sizeof(what), "chain '%s', rule %zu, REDIRECT", chain->name,
+				 i);
+			r = bf_resolve_iface(&rule->redirect_ifindex, rule->redirect_ifname, true,
+					     what, err, errlen);
+			if (r)
+				return r;
+		}
+
 		for (size_t j = 0; j < rule->nmatchers; j++) {
 			struct bf_matcher *m = &rule->matchers[j];
 

@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "lib/helper.h"
+#include "lib/names.h"
 #include "lib/request.h"
 #include "lib/validate.h"
 #include "log.h"
 #include "ns.h"
 #include "persist.h"
+#include "set_update.h"
 
 static int bf_fail(struct bf_response *resp, int r, const char *fmt, ...)
 {
@@ -251,9 +253,133 @@ static int bf_get(struct bf_ctx *ctx, struct bf_request *req, struct bf_response
 	return 0;
 }
 
-static int bf_apply(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp,
-		    struct bf_ruleset *borrowed)
+static int bf_chain_update_set(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp)
 {
+	struct bf_cgen *cg = bf_ctx_find(ctx, req->name);
+	struct bf_set_update up = {
+		.set = req->set_name,
+		.add = req->add,
+		.nadd = req->nadd,
+		.remove = req->remove,
+		.nremove = req->nremove,
+		.dry_run = req->flags & BF_REQ_DRY_RUN,
+	};
+
+	if (!cg)
+		return bf_fail(resp, -ENOENT, "no chain named '%s'", req->name);
+	req->set_name[sizeof(req->set_name) - 1] = '\0';
+	return bf_cgen_update_set(cg, &up, resp->message, sizeof(resp->message));
+}
+
+/* The server follows the chain's log on this connection once the
+ * response is out (logs.h); here, only whether there is such a chain. */
+static int bf_chain_logs(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp,
+			 char *follow)
+{
+	if (!bf_ctx_find(ctx, req->name))
+		return bf_fail(resp, -ENOENT, "no chain named '%s'", req->name);
+	snprintf(follow, BF_NAME_LEN, "%s", req->name);
+	return 0;
+}
+
+/* Compile @chain (ownership taken) as set/load/update would, load it for
+ * the verifier to check, and unload it: nothing is attached or replaced. */
+static int bf_dry_load(struct bf_chain *chain, struct bf_response *resp)
+{
+	_cleanup_bf_cgen_ struct bf_cgen *cg = NULL;
+
+	return bf_cgen_new(chain, &cg, resp->message, sizeof(resp->message));
+}
+
+static int bf_dry_ruleset_set(struct bf_request *req, struct bf_response *resp)
+{
+	size_t n = req->ruleset ? req->ruleset->nchains : 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(req->ruleset->chains[i]->name, req->ruleset->chains[j]->name))
+				return bf_fail(resp, -EEXIST, "chain '%s' is defined twice",
+					       req->ruleset->chains[i]->name);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = bf_dry_load(TAKE_PTR(req->ruleset->chains[i]), resp);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* "chain update --dry-run": the checks of bf_cgen_update(). */
+static int bf_dry_chain_update(struct bf_ctx *ctx, struct bf_chain *chain, struct bf_response *resp)
+{
+	_cleanup_bf_chain_ struct bf_chain *c = chain;
+	struct bf_cgen *cg = bf_ctx_find(ctx, c->name);
+
+	if (!cg)
+		return bf_fail(resp, -ENOENT, "no chain named '%s'", c->name);
+	if (c->hook != cg->chain->hook)
+		return bf_fail(resp, -EINVAL, "chain '%s' uses %s, not %s", c->name,
+			       bf_hook_to_str(cg->chain->hook), bf_hook_to_str(c->hook));
+	c->opts = cg->chain->opts;
+	return bf_dry_load(TAKE_PTR(c), resp);
+}
+
+static int bf_dry_run(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp)
+{
+	struct bf_chain *chain = NULL;
+	int r;
+
+	switch (req->cmd) {
+	case BF_CMD_RULESET_SET:
+		return bf_dry_ruleset_set(req, resp);
+	case BF_CMD_CHAIN_SET:
+	case BF_CMD_CHAIN_LOAD:
+	case BF_CMD_CHAIN_UPDATE:
+		break;
+	case BF_CMD_CHAIN_UPDATE_SET:
+		return bf_chain_update_set(ctx, req, resp);
+	default:
+		return bf_fail(resp, -EOPNOTSUPP, "%s has no dry run", bf_cmd_to_str(req->cmd));
+	}
+
+	r = bf_req_chain(req, &chain, resp);
+	if (r)
+		return r;
+	if (req->cmd == BF_CMD_CHAIN_UPDATE)
+		return bf_dry_chain_update(ctx, chain, resp);
+	if (req->cmd == BF_CMD_CHAIN_LOAD) {
+		if (bf_ctx_find(ctx, chain->name)) {
+			r = bf_fail(resp, -EEXIST, "chain '%s' already exists", chain->name);
+			bf_chain_free(&chain);
+			return r;
+		}
+		memset(&chain->opts, 0, sizeof(chain->opts));
+	}
+	return bf_dry_load(chain, resp);
+}
+
+/* Requests that leave the chains as they were: nothing to persist. */
+static bool bf_changes_nothing(const struct bf_request *req)
+{
+	switch (req->cmd) {
+	case BF_CMD_RULESET_GET:
+	case BF_CMD_CHAIN_GET:
+	case BF_CMD_CHAIN_LOGS:
+		return true;
+	default:
+		return req->flags & BF_REQ_DRY_RUN;
+	}
+}
+
+static int bf_apply(struct bf_ctx *ctx, struct bf_request *req, struct bf_response *resp,
+		    struct bf_ruleset *borrowed, char *follow)
+{
+	if ((req->flags & BF_REQ_DRY_RUN) && req->cmd != BF_CMD_RULESET_GET &&
+	    req->cmd != BF_CMD_CHAIN_GET)
+		return bf_dry_run(ctx, req, resp);
+
 	switch (req->cmd) {
 	case BF_CMD_RULESET_SET:
 		return bf_ruleset_set(ctx, req, resp);
@@ -275,6 +401,10 @@ static int bf_apply(struct bf_ctx *ctx, struct bf_request *req, struct bf_respon
 		if (bf_ctx_remove(ctx, req->name))
 			return bf_fail(resp, -ENOENT, "no chain named '%s'", req->name);
 		return 0;
+	case BF_CMD_CHAIN_UPDATE_SET:
+		return bf_chain_update_set(ctx, req, resp);
+	case BF_CMD_CHAIN_LOGS:
+		return bf_chain_logs(ctx, req, resp, follow);
 	default:
 		return bf_fail(resp, -EINVAL, "unknown command %d", req->cmd);
 	}
@@ -294,7 +424,7 @@ void bf_handle_set_no_cli(bool no_cli)
  * state file are.
  */
 static int bf_dispatch(struct bf_ctx *ctx, const struct ucred *peer, struct bf_request *req,
-		       struct bf_response *resp, struct bf_ruleset *borrowed)
+		       struct bf_response *resp, struct bf_ruleset *borrowed, char *follow)
 {
 	struct bf_ns_switch ns = {};
 	int r;
@@ -304,10 +434,10 @@ static int bf_dispatch(struct bf_ctx *ctx, const struct ucred *peer, struct bf_r
 		if (r)
 			return r;
 	}
-	r = bf_apply(ctx, req, resp, borrowed);
+	r = bf_apply(ctx, req, resp, borrowed, follow);
 	bf_ns_leave(&ns);
 
-	if (r || req->cmd == BF_CMD_RULESET_GET || req->cmd == BF_CMD_CHAIN_GET)
+	if (r || bf_changes_nothing(req))
 		return r;
 	r = bf_persist_save(ctx);
 	if (r)
@@ -318,14 +448,15 @@ static int bf_dispatch(struct bf_ctx *ctx, const struct ucred *peer, struct bf_r
 	return 0;
 }
 
-int bf_handle(struct bf_ctx *ctx, const struct ucred *peer, const void *buf, size_t len,
-	      void **out, size_t *out_len)
+int bf_handle(struct bf_ctx *ctx, const struct ucred *peer, const void *buf, size_t len, void **out,
+	      size_t *out_len, char *follow)
 {
 	struct bf_request req = {};
 	struct bf_response resp = {};
 	struct bf_ruleset borrowed = {};
 	int r;
 
+	follow[0] = '\0';
 	r = bf_request_unpack(buf, len, &req);
 	if (bf_no_cli) {
 		resp.status = bf_fail(&resp, -EPERM,
@@ -334,13 +465,18 @@ int bf_handle(struct bf_ctx *ctx, const struct ucred *peer, const void *buf, siz
 		resp.status = bf_fail(&resp, r, "malformed request");
 	} else {
 		req.name[sizeof(req.name) - 1] = '\0';
-		resp.status = bf_dispatch(ctx, peer, &req, &resp, &borrowed);
+		resp.status = bf_dispatch(ctx, peer, &req, &resp, &borrowed, follow);
 		if (resp.status && !resp.message[0])
 			bf_fail(&resp, resp.status, "%s", strerror(-resp.status));
-		if (resp.status)
-			bf_info("%s failed: %s", bf_cmd_to_str(req.cmd), resp.message);
-		else
-			bf_dbg("%s done", bf_cmd_to_str(req.cmd));
+		if (resp.status) {
+			/* Nothing to follow: the client gets the error. */
+			follow[0] = '\0';
+			bf_info("%s%s failed: %s", bf_cmd_to_str(req.cmd),
+				req.flags & BF_REQ_DRY_RUN ? " (dry run)" : "", resp.message);
+		} else {
+			bf_dbg("%s%s done", bf_cmd_to_str(req.cmd),
+			       req.flags & BF_REQ_DRY_RUN ? " (dry run)" : "");
+		}
 	}
 	if (borrowed.nchains)
 		resp.ruleset = &borrowed;

@@ -19,7 +19,7 @@
 #include "log.h"
 
 #define BF_STATE_MAGIC 0x54534642 /* "BFST" */
-#define BF_STATE_VERSION 1
+#define BF_STATE_VERSION 2
 
 static struct {
 	bool transient;
@@ -157,6 +157,9 @@ static int bf_state_pack(const struct bf_ctx *ctx, void **buf, size_t *len)
 		bf_wpack_u8(&w, st.prio_idx);
 		bf_wpack_u8(&w, st.xdp_multi);
 		bf_wpack_u8(&w, st.xdp_mode);
+		bf_wpack_u8(&w, st.nf_auto);
+		bf_wpack_u32(&w, (uint32_t)st.nf_prio[0]);
+		bf_wpack_u32(&w, (uint32_t)st.nf_prio[1]);
 		bf_wpack_u64(&w, st.netns_ino);
 	}
 	return bf_wpack_finish(&w, buf, len);
@@ -295,6 +298,9 @@ static int bf_restore_chains(struct bf_ctx *ctx, struct bf_ruleset *rs, struct b
 		bf_rpack_u8(r, &st.prio_idx);
 		bf_rpack_u8(r, &st.xdp_multi);
 		bf_rpack_u8(r, &st.xdp_mode);
+		bf_rpack_u8(r, &st.nf_auto);
+		bf_rpack_u32(r, (uint32_t *)&st.nf_prio[0]);
+		bf_rpack_u32(r, (uint32_t *)&st.nf_prio[1]);
 		bf_rpack_u64(r, &st.netns_ino);
 		if (bf_rpack_error(r))
 			return bf_err(err, errlen, -EINVAL, "%s is corrupted", bf_persist.state);

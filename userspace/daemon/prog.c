@@ -20,6 +20,7 @@ static const char *const bf_map_names[_BF_MAP_MAX] = {
 	[BF_MAP_RULES] = "bf_rules",	     [BF_MAP_MATCHERS] = "bf_matchers",
 	[BF_MAP_SETS] = "bf_sets",	     [BF_MAP_SET_ELEMS] = "bf_set_elems",
 	[BF_MAP_SET_LPM] = "bf_set_lpm",    [BF_MAP_COUNTERS] = "bf_counters",
+	[BF_MAP_LOG] = "bf_log",	     [BF_MAP_LOG_TS] = "bf_log_ts",
 };
 
 static int bf_err(char *err, size_t len, int r, const char *fmt, ...)
@@ -54,6 +55,20 @@ static struct bf_prog *bf_prog_alloc(void)
 	return prog;
 }
 
+/* Set maps: the chain's elements, and room for an update-set (prog.h). */
+static size_t bf_set_room(size_t n)
+{
+	return 2 * n + BF_SET_ROOM;
+}
+
+/* A ring buffer is a power of two pages: one page when nothing logs. */
+static size_t bf_log_size(const struct bf_chain *chain)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return bf_chain_logs(chain) ? BF_LOG_RING_SIZE : (size_t)(page > 0 ? page : 4096);
+}
+
 /* Size the maps to the chain before load; a map can't be empty. */
 static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain)
 {
@@ -72,9 +87,11 @@ static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain)
 	r = bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_RULES), bf_max1(chain->nrules));
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_MATCHERS), bf_max1(nmatchers));
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_SETS), bf_max1(chain->nsets));
-	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_SET_ELEMS), bf_max1(nexact));
-	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_SET_LPM), bf_max1(nlpm));
+	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_SET_ELEMS), bf_set_room(nexact));
+	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_SET_LPM), bf_set_room(nlpm));
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_COUNTERS), chain->nrules + 2);
+	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_LOG), bf_log_size(chain));
+	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_LOG_TS), bf_max1(chain->nrules));
 	return r;
 }
 
@@ -87,13 +104,9 @@ static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain
 
 	for (uint32_t i = 0; i < chain->nrules; i++) {
 		const struct bf_rule *rule = &chain->rules[i];
-		struct bf_rule_rec rec = {
-			.first_matcher = next,
-			.nmatchers = rule->nmatchers,
-			.verdict = rule->verdict,
-			.flags = rule->counter ? BF_RULE_COUNTER : 0,
-		};
+		struct bf_rule_rec rec;
 
+		bf_xlate_rule(rule, next, &rec);
 		for (size_t j = 0; j < rule->nmatchers; j++, next++) {
 			struct bf_matcher_rec mrec;
 
@@ -196,11 +209,11 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl, str
 		return bf_err(err, errlen, r, "cannot open the template of chain '%s': %s",
 			      chain->name, strerror(-r));
 
+	if (chain->nsets >= BF_SET_MAX)
+		return bf_err(err, errlen, -E2BIG, "chain '%s' has too many sets", chain->name);
+
 	p->nrules = chain->nrules;
-	tmpl->cfg->nrules = chain->nrules;
-	tmpl->cfg->hook = chain->hook;
-	tmpl->cfg->policy = chain->policy;
-	tmpl->cfg->debug = bf_log_bpf_enabled();
+	bf_xlate_cfg(chain, bf_log_bpf_enabled(), tmpl->cfg);
 
 	r = bf_prog_size_maps(tmpl, chain);
 	if (r)

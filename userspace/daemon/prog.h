@@ -20,8 +20,23 @@ enum bf_map_id {
 	BF_MAP_SET_ELEMS,
 	BF_MAP_SET_LPM,
 	BF_MAP_COUNTERS,
+	/* The chain's log: a ring buffer of struct bf_log_entry ("bf_log"),
+	 * BF_LOG_RING_SIZE bytes when a rule logs, one page otherwise. */
+	BF_MAP_LOG,
+	/* Per rule, when it last logged, for "log ... every" ("bf_log_ts"). */
+	BF_MAP_LOG_TS,
 	_BF_MAP_MAX,
 };
+
+#define BF_LOG_RING_SIZE (256 * 1024)
+
+/*
+ * Set maps have room for an update-set (see xlate.h): the exact elements
+ * hash map and the LPM trie hold up to twice the chain's elements plus
+ * BF_SET_ROOM, allocated as used. Past that, writing a new generation fails
+ * with E2BIG (a chain update, which sizes the maps anew, still works).
+ */
+#define BF_SET_ROOM 1024
 
 struct bf_prog {
 	int fd;

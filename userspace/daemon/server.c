@@ -17,6 +17,11 @@
  * A client that makes no progress (no byte read or written) for
  * BF_CLIENT_IDLE_MS is dropped. Time the daemon spends handling requests
  * doesn't count: a client can't be blamed for not being read.
+ *
+ * "chain logs" is the exception to one request, one response: once its
+ * request is handled, the connection is handed over with its response to
+ * the logs module (logs.h), whose epoll fd sits in ours and which streams
+ * the chain's log entries to it from then on.
  */
 #include "server.h"
 
@@ -38,6 +43,7 @@
 #include "lib/helper.h"
 #include "lib/msg.h"
 #include "log.h"
+#include "logs.h"
 
 #define BF_SERVER_BACKLOG 64
 /* Past this many connected clients the daemon stops accepting: the next
@@ -66,13 +72,16 @@ struct bf_client {
 	int fd;
 	struct ucred peer;
 	bool writing;
-	bool has_len; /* the request's header is in and valid */
+	bool has_len;	   /* the request's header is in and valid */
 	long long last_ms; /* last progress */
 	uint8_t hdr[BF_MSG_HDR_LEN];
 	uint8_t *payload;
 	size_t len;
 	size_t cap;
 	size_t done;
+	/* "chain logs" accepted: follow this chain once the response is
+	 * ready. */
+	char follow[BF_NAME_LEN];
 };
 
 struct bf_server {
@@ -83,9 +92,14 @@ struct bf_server {
 	 * first to time out is at its head. */
 	struct bf_client clients;
 	size_t nclients;
-	bool accepting; /* the listener is in the epoll set's interest */
+	bool accepting;		   /* the listener is in the epoll set's interest */
 	long long accept_retry_ms; /* 0, or when to retry a failed accept() */
+	struct bf_logs *logs; /* followers of chain logs, and the rings */
 };
+
+/* epoll data of the logs module's fd: neither NULL (the listener) nor a
+ * client. */
+static char bf_logs_tag;
 
 static int bf_sockaddr(const char *path, struct sockaddr_un *addr)
 {
@@ -200,8 +214,10 @@ static int bf_server_watch_listener(struct bf_server *srv, bool on)
 static void bf_client_free(struct bf_server *srv, struct bf_client *c)
 {
 	bf_client_unlink(c);
-	/* Closing the fd removes it from the epoll set. */
-	close(c->fd);
+	/* Closing the fd removes it from the epoll set. It is gone already
+	 * if the connection was handed over to the logs. */
+	if (c->fd >= 0)
+		close(c->fd);
 	free(c->payload);
 	free(c);
 	srv->nclients--;
@@ -466,7 +482,9 @@ static int bf_client_handle(struct bf_server *srv, struct bf_client *c)
 	long long start = bf_now_ms();
 	int r;
 
-	r = bf_handle(srv->ctx, &c->peer, req, c->len, &resp, &resp_len);
+	r = bf_handle(srv->ctx, &c->peer, req, c->len, &resp, &resp_len, c->follow);
+	/* Chains may have been replaced or removed: their followers too. */
+	bf_logs_sync(srv->logs, srv->ctx);
 	bf_server_forgive(srv, bf_now_ms() - start);
 	if (r) {
 		bf_error("cannot build a response for client (pid %d): %s", c->peer.pid,
@@ -485,6 +503,27 @@ static int bf_client_handle(struct bf_server *srv, struct bf_client *c)
 	c->writing = true;
 	bf_client_touch(srv, c);
 	return 0;
+}
+
+/* Give @c's connection and response to the logs module: it is a follower
+ * now, not a client. Returns 1: the client is done. */
+static int bf_client_hand_over(struct bf_server *srv, struct bf_client *c)
+{
+	uint8_t *frame = malloc(BF_MSG_HDR_LEN + c->len);
+	int fd = TAKE_FD(c->fd);
+
+	epoll_ctl(srv->epfd, EPOLL_CTL_DEL, fd, NULL);
+	if (!frame) {
+		bf_warn("dropping client (pid %d): out of memory", c->peer.pid);
+		close(fd);
+		return -ENOMEM;
+	}
+	memcpy(frame, c->hdr, BF_MSG_HDR_LEN);
+	memcpy(frame + BF_MSG_HDR_LEN, c->payload, c->len);
+	bf_logs_follow(srv->logs, srv->ctx, fd, c->peer.pid, c->follow, frame,
+		       BF_MSG_HDR_LEN + c->len);
+	free(frame);
+	return 1;
 }
 
 static int bf_client_watch_output(struct bf_server *srv, struct bf_client *c)
@@ -507,8 +546,8 @@ static void bf_client_log_drop(const struct bf_client *c, int r)
 	switch (r) {
 	case -ECONNRESET:
 	case -EPIPE:
-		bf_dbg("client (pid %d) left before the end of its %s (%zu bytes in)",
-		       c->peer.pid, what, c->done);
+		bf_dbg("client (pid %d) left before the end of its %s (%zu bytes in)", c->peer.pid,
+		       what, c->done);
 		break;
 	case -EBADMSG:
 		bf_warn("dropping client (pid %d): not a bpfilter request (bad magic, or "
@@ -535,6 +574,8 @@ static int bf_client_step(struct bf_server *srv, struct bf_client *c)
 	r = bf_client_handle(srv, c);
 	if (r)
 		return r;
+	if (c->follow[0])
+		return bf_client_hand_over(srv, c);
 	/* Most responses fit in the socket buffer: try at once, and wait
 	 * for room only if needed. */
 	r = bf_client_write(srv, c);
@@ -613,6 +654,10 @@ static int bf_server_dispatch(struct bf_server *srv, struct epoll_event *events,
 	for (int i = 0; i < n; i++) {
 		int r;
 
+		if (events[i].data.ptr == &bf_logs_tag) {
+			bf_logs_process(srv->logs);
+			continue;
+		}
 		if (events[i].data.ptr) {
 			bf_client_event(srv, events[i].data.ptr);
 			continue;
@@ -638,12 +683,19 @@ static int bf_server_retry_accept(struct bf_server *srv)
 static int bf_server_init(struct bf_server *srv, int fd, struct bf_ctx *ctx)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	struct epoll_event logs_ev = { .events = EPOLLIN, .data.ptr = &bf_logs_tag };
+	int r;
 
 	srv->lfd = fd;
 	srv->ctx = ctx;
 	srv->clients.prev = srv->clients.next = &srv->clients;
 	srv->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (srv->epfd < 0)
+		return -errno;
+	r = bf_logs_new(&srv->logs);
+	if (r)
+		return r;
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, bf_logs_fd(srv->logs), &logs_ev))
 		return -errno;
 	/* accept() must never block the loop. */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) ||
@@ -657,6 +709,7 @@ static void bf_server_clean(struct bf_server *srv)
 {
 	while (srv->clients.next != &srv->clients)
 		bf_client_free(srv, srv->clients.next);
+	bf_logs_free(&srv->logs);
 	if (srv->epfd >= 0)
 		close(srv->epfd);
 }

@@ -11,6 +11,7 @@
 
 #include "cgroup_skb.skel.h"
 #include "nf.skel.h"
+#include "sock_addr.skel.h"
 #include "tc.skel.h"
 #include "xdp.skel.h"
 
@@ -34,6 +35,14 @@ enum bpf_attach_type bf_hook_attach_type(enum bf_hook hook)
 		return BPF_CGROUP_INET_INGRESS;
 	case BF_HOOK_CGROUP_SKB_EGRESS:
 		return BPF_CGROUP_INET_EGRESS;
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4:
+		return BPF_CGROUP_INET4_CONNECT;
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6:
+		return BPF_CGROUP_INET6_CONNECT;
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4:
+		return BPF_CGROUP_UDP4_SENDMSG;
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6:
+		return BPF_CGROUP_UDP6_SENDMSG;
 	default:
 		return BPF_NETFILTER;
 	}
@@ -65,6 +74,11 @@ static const void *bf_tmpl_elf(enum bf_hook hook, size_t *size)
 	case BF_HOOK_NF_LOCAL_OUT:
 	case BF_HOOK_NF_POST_ROUTING:
 		return bf_nf_tmpl__elf_bytes(size);
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4:
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6:
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4:
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6:
+		return bf_sock_addr_tmpl__elf_bytes(size);
 	default:
 		return NULL;
 	}

@@ -43,6 +43,11 @@ static const struct bf_field bf_fields[_BF_MATCHER_MAX] = {
 	[BF_MATCHER_ICMP_CODE] = F(icmp_code, BF_PKT_ICMP),
 	[BF_MATCHER_ICMPV6_TYPE] = F(icmp_type, BF_PKT_ICMPV6),
 	[BF_MATCHER_ICMPV6_CODE] = F(icmp_code, BF_PKT_ICMPV6),
+	[BF_MATCHER_IP4_DSCP] = F(dscp, BF_PKT_IPV4),
+	[BF_MATCHER_IP6_DSCP] = F(dscp, BF_PKT_IPV6),
+	/* Filled for every packet of a chain that uses them (bf_cfg). */
+	[BF_MATCHER_META_FLOW_HASH] = F(flow_hash, 0),
+	[BF_MATCHER_META_FLOW_PROBABILITY] = F(flow_prob, 0),
 };
 
 #undef F
@@ -84,6 +89,25 @@ static void bf_prefix_mask(uint8_t *mask, unsigned int len, unsigned int plen)
 	}
 }
 
+/*
+ * meta.flow_probability @ppm: the flows whose hash (uniform over 32 bits)
+ * is below ppm / 10^6 * 2^32, i.e. RANGE [0, that - 1]; 0% is the empty
+ * range [1, 0], 100% the whole one.
+ */
+static void bf_xlate_flow_prob(uint32_t ppm, struct bf_matcher_rec *rec)
+{
+	uint64_t n = ppm >= 1000000 ? 1ULL << 32 : ((uint64_t)ppm << 32) / 1000000;
+
+	rec->op = BF_CMP_RANGE;
+	if (!n) {
+		bf_put_be(rec->value, 1, 4);
+		bf_put_be(rec->mask, 0, 4);
+		return;
+	}
+	bf_put_be(rec->value, 0, 4);
+	bf_put_be(rec->mask, (uint32_t)(n - 1), 4);
+}
+
 static bool bf_is_ip(enum bf_matcher_type t)
 {
 	return t >= BF_MATCHER_IP4_SADDR && t <= BF_MATCHER_IP6_DNET && t != BF_MATCHER_IP4_PROTO;
@@ -121,6 +145,11 @@ int bf_xlate_matcher(const struct bf_chain *chain, const struct bf_matcher *m,
 		rec->op = BF_CMP_PROB;
 		rec->arg = m->num.lo >= 1000000 ? 0xffffffff :
 						  (uint32_t)(((uint64_t)m->num.lo << 32) / 1000000);
+		return 0;
+	}
+
+	if (m->type == BF_MATCHER_META_FLOW_PROBABILITY) {
+		bf_xlate_flow_prob(m->num.lo, rec);
 		return 0;
 	}
 
@@ -169,6 +198,64 @@ int bf_xlate_matcher(const struct bf_chain *chain, const struct bf_matcher *m,
 	}
 }
 
+void bf_xlate_rule(const struct bf_rule *rule, uint32_t first_matcher, struct bf_rule_rec *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->first_matcher = first_matcher;
+	rec->nmatchers = rule->nmatchers;
+	rec->verdict = rule->verdict;
+	if (rule->counter)
+		rec->flags |= BF_RULE_COUNTER;
+	if (rule->has_mark) {
+		rec->flags |= BF_RULE_MARK;
+		rec->mark = rule->mark;
+	}
+	if (rule->verdict == BF_VERDICT_REDIRECT) {
+		rec->redirect_ifindex = rule->redirect_ifindex;
+		if (rule->redirect_dir == BF_REDIRECT_IN)
+			rec->flags |= BF_RULE_REDIRECT_IN;
+	}
+	rec->log = rule->log;
+	rec->log_every_ns = rule->log ? rule->log_every_ns : 0;
+}
+
+static bool bf_chain_uses(const struct bf_chain *chain, enum bf_matcher_type type)
+{
+	for (size_t i = 0; i < chain->nrules; i++) {
+		for (size_t j = 0; j < chain->rules[i].nmatchers; j++) {
+			if (chain->rules[i].matchers[j].type == type)
+				return true;
+		}
+	}
+	for (size_t i = 0; i < chain->nsets; i++) {
+		for (unsigned int k = 0; k < chain->sets[i].nkeys; k++) {
+			if (chain->sets[i].key[k] == type)
+				return true;
+		}
+	}
+	return false;
+}
+
+void bf_xlate_cfg(const struct bf_chain *chain, bool debug, struct bf_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nrules = chain->nrules;
+	cfg->hook = chain->hook;
+	cfg->policy = chain->policy;
+	cfg->debug = debug;
+	cfg->flow_prob = bf_chain_uses(chain, BF_MATCHER_META_FLOW_PROBABILITY);
+	cfg->flow_hash = bf_chain_uses(chain, BF_MATCHER_META_FLOW_HASH);
+}
+
+bool bf_chain_logs(const struct bf_chain *chain)
+{
+	for (size_t i = 0; i < chain->nrules; i++) {
+		if (chain->rules[i].log)
+			return true;
+	}
+	return false;
+}
+
 int bf_xlate_set(const struct bf_set *set, struct bf_set_rec *rec)
 {
 	unsigned int key_off = 0;
@@ -193,30 +280,49 @@ int bf_xlate_set(const struct bf_set *set, struct bf_set_rec *rec)
 	return 0;
 }
 
-void bf_xlate_set_key(const struct bf_set *set, uint32_t set_idx, size_t idx,
-		      struct bf_set_key *key)
+uint32_t bf_xlate_set_id(uint32_t set_idx, uint8_t gen)
+{
+	return (uint32_t)gen << BF_SET_GEN_SHIFT | set_idx;
+}
+
+void bf_xlate_set_key_gen(const struct bf_set *set, uint32_t set_idx, uint8_t gen,
+			  const void *elem, struct bf_set_key *key)
 {
 	size_t size = bf_set_elem_size(set);
 
 	memset(key, 0, sizeof(*key));
-	key->set = set_idx;
+	key->set = bf_xlate_set_id(set_idx, gen);
 	/* Element encoding equals the packet fields' (no networks here). */
-	memcpy(key->data, set->elems + idx * size,
-	       size < sizeof(key->data) ? size : sizeof(key->data));
+	memcpy(key->data, elem, size < sizeof(key->data) ? size : sizeof(key->data));
+}
+
+void bf_xlate_lpm_key_gen(const struct bf_set *set, uint32_t set_idx, uint8_t gen,
+			  const void *elem, struct bf_lpm_key *key)
+{
+	/* An address, then its prefix length. */
+	size_t alen = bf_set_elem_size(set) - 1;
+	const uint8_t *e = elem;
+	uint8_t mask[BF_LPM_DATA_MAX];
+
+	memset(key, 0, sizeof(*key));
+	/* Big-endian: the set's id is the first 32 bits of the prefix. */
+	key->set = htonl(bf_xlate_set_id(set_idx, gen));
+	key->prefixlen = 32 + e[alen];
+	if (alen > BF_LPM_DATA_MAX)
+		alen = BF_LPM_DATA_MAX;
+	bf_prefix_mask(mask, alen, e[alen]);
+	for (size_t i = 0; i < alen; i++)
+		key->data[i] = e[i] & mask[i];
+}
+
+void bf_xlate_set_key(const struct bf_set *set, uint32_t set_idx, size_t idx,
+		      struct bf_set_key *key)
+{
+	bf_xlate_set_key_gen(set, set_idx, 0, set->elems + idx * bf_set_elem_size(set), key);
 }
 
 void bf_xlate_lpm_key(const struct bf_set *set, uint32_t set_idx, size_t idx,
 		      struct bf_lpm_key *key)
 {
-	size_t size = bf_set_elem_size(set);
-	const uint8_t *elem = set->elems + idx * size;
-	size_t alen = size - 1;
-	uint8_t mask[BF_LPM_DATA_MAX];
-
-	memset(key, 0, sizeof(*key));
-	key->set = htonl(set_idx);
-	key->prefixlen = 32 + elem[alen];
-	bf_prefix_mask(mask, alen, elem[alen]);
-	for (size_t i = 0; i < alen && i < BF_LPM_DATA_MAX; i++)
-		key->data[i] = elem[i] & mask[i];
+	bf_xlate_lpm_key_gen(set, set_idx, 0, set->elems + idx * bf_set_elem_size(set), key);
 }

@@ -16,7 +16,7 @@
 
 static const char *const keywords[] = {
 	"chain", "rule", "set", "in", "not", "eq", "range", "any", "all", "counter",
-	"log", "mark", "ACCEPT", "DROP", "CONTINUE", "NEXT", "REDIRECT",
+	"log", "mark", "every", "ACCEPT", "DROP", "CONTINUE", "NEXT", "REDIRECT",
 };
 
 static const char *str_or(const char *str, const char *fallback)
@@ -176,7 +176,11 @@ static void dump_payload(FILE *f, const struct bf_matcher *m)
 	case BF_MATCHER_ICMPV6_TYPE:
 		return dump_named(f, m->num.lo, bf_icmpv6_type_to_str);
 	case BF_MATCHER_META_PROBABILITY:
+	case BF_MATCHER_META_FLOW_PROBABILITY:
 		return dump_percent(f, m->num.lo);
+	case BF_MATCHER_IP4_DSCP:
+	case BF_MATCHER_IP6_DSCP:
+		return dump_named(f, m->num.lo, bf_dscp_to_str);
 	case BF_MATCHER_META_MARK:
 		fprintf(f, "0x%" PRIx32, m->num.lo);
 		return;
@@ -354,6 +358,65 @@ static void dump_matcher(FILE *f, const struct bf_chain *chain, const struct bf_
 	fprintf(f, "\n");
 }
 
+static const struct {
+	const char *unit;
+	uint64_t ns;
+} duration_units[] = {
+	{ "s", 1000000000ULL },
+	{ "ms", 1000000ULL },
+	{ "us", 1000ULL },
+	{ "ns", 1 },
+};
+
+/* In the largest unit that holds it exactly: 1500ms stays 1500ms, never
+ * 1.5s, so there is one printed form per value and it parses back. */
+static void dump_duration(FILE *f, uint64_t ns)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(duration_units); i++) {
+		if (ns % duration_units[i].ns == 0) {
+			fprintf(f, "%" PRIu64 "%s", ns / duration_units[i].ns, duration_units[i].unit);
+			return;
+		}
+	}
+}
+
+/* A bare "log" is every header: print it so. */
+static void dump_log(FILE *f, const struct bf_rule *rule)
+{
+	const uint8_t all = BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT;
+	bool first = true;
+
+	fprintf(f, "        log");
+	if (rule->log != all) {
+		for (unsigned int bit = 1; bit <= UINT8_MAX; bit <<= 1) {
+			if (!(rule->log & bit))
+				continue;
+			fprintf(f, "%s%s", first ? " " : ",", str_or(bf_log_hdr_to_str(bit), "?"));
+			first = false;
+		}
+	}
+	if (rule->log_every_ns) {
+		fprintf(f, " every ");
+		dump_duration(f, rule->log_every_ns);
+	}
+	fprintf(f, "\n");
+}
+
+static void dump_verdict(FILE *f, const struct bf_rule *rule)
+{
+	fprintf(f, "        %s", str_or(bf_verdict_to_str(rule->verdict), "?"));
+	if (rule->verdict == BF_VERDICT_REDIRECT) {
+		fprintf(f, " ");
+		/* The name as written, as for hook options. */
+		if (rule->redirect_ifname[0])
+			dump_word(f, rule->redirect_ifname, sizeof(rule->redirect_ifname));
+		else
+			fprintf(f, "%" PRIu32, rule->redirect_ifindex);
+		fprintf(f, " %s", rule->redirect_dir == BF_REDIRECT_IN ? "in" : "out");
+	}
+	fprintf(f, "\n");
+}
+
 static void dump_rule(FILE *f, const struct bf_chain *chain, size_t idx, bool set_content)
 {
 	const struct bf_rule *rule = &chain->rules[idx];
@@ -361,13 +424,17 @@ static void dump_rule(FILE *f, const struct bf_chain *chain, size_t idx, bool se
 	fprintf(f, "    rule\n");
 	for (size_t i = 0; i < rule->nmatchers && rule->matchers; i++)
 		dump_matcher(f, chain, &rule->matchers[i], set_content);
+	if (rule->log)
+		dump_log(f, rule);
 	if (rule->counter && chain->counters) {
 		fprintf(f, "        counters %" PRIu64 " packets %" PRIu64 " bytes\n",
 			(uint64_t)chain->counters[idx].packets, (uint64_t)chain->counters[idx].bytes);
 	} else if (rule->counter) {
 		fprintf(f, "        counter\n");
 	}
-	fprintf(f, "        %s\n", str_or(bf_verdict_to_str(rule->verdict), "?"));
+	if (rule->has_mark)
+		fprintf(f, "        mark 0x%" PRIx32 "\n", rule->mark);
+	dump_verdict(f, rule);
 }
 
 static void dump_head(FILE *f, const struct bf_chain *chain)

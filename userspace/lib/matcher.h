@@ -34,6 +34,10 @@ enum bf_matcher_type {
 	BF_MATCHER_ICMP_CODE,
 	BF_MATCHER_ICMPV6_TYPE,
 	BF_MATCHER_ICMPV6_CODE,
+	BF_MATCHER_IP4_DSCP,
+	BF_MATCHER_IP6_DSCP,
+	BF_MATCHER_META_FLOW_HASH,
+	BF_MATCHER_META_FLOW_PROBABILITY,
 	/* "(KEY, ...) in SET": the key is the set's, op is BF_OP_IN. */
 	BF_MATCHER_SET,
 	_BF_MATCHER_MAX,
@@ -66,7 +70,9 @@ enum bf_tcp_flag {
  *   order as on the wire) and ip.plen (32 or 128 for plain addresses);
  * - ports, protocols, ICMP type/code, mark, ip6.nexthdr, meta.l3_proto:
  *   num.lo (and num.hi for BF_OP_RANGE; hi == lo otherwise);
- * - meta.probability: num.lo in parts per million (50% is 500000);
+ * - meta.probability, meta.flow_probability: num.lo in parts per million
+ *   (50% is 500000);
+ * - ip4.dscp, ip6.dscp: num.lo (0-63); meta.flow_hash: num.lo/num.hi;
  * - tcp.flags: num.lo, a mask of enum bf_tcp_flag;
  * - meta.iface: iface.ifindex and/or iface.name (name as written, resolved
  *   by the daemon; empty when an index was given);

@@ -26,6 +26,10 @@ static const char *const hook_names[_BF_HOOK_MAX] = {
 	[BF_HOOK_NF_POST_ROUTING] = "BF_HOOK_NF_POST_ROUTING",
 	[BF_HOOK_CGROUP_SKB_INGRESS] = "BF_HOOK_CGROUP_SKB_INGRESS",
 	[BF_HOOK_CGROUP_SKB_EGRESS] = "BF_HOOK_CGROUP_SKB_EGRESS",
+	[BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4] = "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4",
+	[BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6] = "BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6",
+	[BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4] = "BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4",
+	[BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6] = "BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6",
 };
 
 /* Names bpfilter used before the cgroup socket hooks existed. */
@@ -34,17 +38,12 @@ static const struct bf_name hook_aliases[] = {
 	{ "BF_HOOK_CGROUP_EGRESS", BF_HOOK_CGROUP_SKB_EGRESS },
 };
 
-static const char *const unsupported_hooks[] = {
-	"BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4",
-	"BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6",
-	"BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4",
-	"BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6",
-};
-
 static const char *const verdict_names[_BF_VERDICT_MAX] = {
 	[BF_VERDICT_ACCEPT] = "ACCEPT",
 	[BF_VERDICT_DROP] = "DROP",
 	[BF_VERDICT_CONTINUE] = "CONTINUE",
+	[BF_VERDICT_NEXT] = "NEXT",
+	[BF_VERDICT_REDIRECT] = "REDIRECT",
 };
 
 static const char *const matcher_names[_BF_MATCHER_MAX] = {
@@ -74,14 +73,11 @@ static const char *const matcher_names[_BF_MATCHER_MAX] = {
 	[BF_MATCHER_ICMP_CODE] = "icmp.code",
 	[BF_MATCHER_ICMPV6_TYPE] = "icmpv6.type",
 	[BF_MATCHER_ICMPV6_CODE] = "icmpv6.code",
+	[BF_MATCHER_IP4_DSCP] = "ip4.dscp",
+	[BF_MATCHER_IP6_DSCP] = "ip6.dscp",
+	[BF_MATCHER_META_FLOW_HASH] = "meta.flow_hash",
+	[BF_MATCHER_META_FLOW_PROBABILITY] = "meta.flow_probability",
 	[BF_MATCHER_SET] = "set",
-};
-
-static const char *const unsupported_matchers[] = {
-	"meta.flow_probability",
-	"meta.flow_hash",
-	"ip4.dscp",
-	"ip6.dscp",
 };
 
 static const char *const op_names[_BF_OP_MAX] = {
@@ -189,6 +185,24 @@ static const struct bf_name tcp_flag_names[] = {
 	{ "urg", BF_TCP_URG },
 	{ "ece", BF_TCP_ECE },
 	{ "cwr", BF_TCP_CWR },
+};
+
+/* RFC 2474 class selectors, RFC 2597 assured forwarding, RFC 3246 expedited
+ * forwarding: the names tc, nftables and iptables know. */
+static const struct bf_name dscp_names[] = {
+	{ "cs0", 0 },	 { "cs1", 8 },	  { "cs2", 16 },   { "cs3", 24 },   { "cs4", 32 },
+	{ "cs5", 40 },	 { "cs6", 48 },   { "cs7", 56 },   { "af11", 10 },  { "af12", 12 },
+	{ "af13", 14 },	 { "af21", 18 },  { "af22", 20 },  { "af23", 22 },  { "af31", 26 },
+	{ "af32", 28 },	 { "af33", 30 },  { "af41", 34 },  { "af42", 36 },  { "af43", 38 },
+	{ "ef", 46 },
+};
+
+#define BF_DSCP_MAX 63
+
+static const struct bf_name log_hdr_names[] = {
+	{ "link", BF_LOG_LINK },
+	{ "internet", BF_LOG_INTERNET },
+	{ "transport", BF_LOG_TRANSPORT },
 };
 
 static const struct bf_name exthdr_names[] = {
@@ -316,15 +330,6 @@ int bf_hook_from_str(const char *str, enum bf_hook *hook)
 	return 0;
 }
 
-bool bf_hook_is_unsupported(const char *str)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(unsupported_hooks); i++) {
-		if (!strcmp(unsupported_hooks[i], str))
-			return true;
-	}
-	return false;
-}
-
 const char *bf_verdict_to_str(enum bf_verdict verdict)
 {
 	return index_name(verdict_names, ARRAY_SIZE(verdict_names), verdict);
@@ -354,15 +359,6 @@ int bf_matcher_type_from_str(const char *str, enum bf_matcher_type *type)
 		return -EINVAL;
 	*type = idx;
 	return 0;
-}
-
-bool bf_matcher_type_is_unsupported(const char *str)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(unsupported_matchers); i++) {
-		if (!strcmp(unsupported_matchers[i], str))
-			return true;
-	}
-	return false;
 }
 
 const char *bf_matcher_op_to_str(enum bf_matcher_op op)
@@ -490,6 +486,64 @@ int bf_ip6_nexthdr_from_str(const char *str, uint8_t *nexthdr)
 	return bf_l4_proto_from_str(str, nexthdr);
 }
 
+const char *bf_dscp_to_str(uint8_t dscp)
+{
+	return names_find_value(dscp_names, ARRAY_SIZE(dscp_names), dscp);
+}
+
+int bf_dscp_from_str(const char *str, uint8_t *dscp)
+{
+	uint32_t v;
+	int r = name_or_number(dscp_names, ARRAY_SIZE(dscp_names), str, BF_DSCP_MAX, &v);
+
+	if (!r)
+		*dscp = (uint8_t)v;
+	return r;
+}
+
+const char *bf_log_hdr_to_str(enum bf_log_hdr hdr)
+{
+	return names_find_value(log_hdr_names, ARRAY_SIZE(log_hdr_names), hdr);
+}
+
+int bf_log_hdr_from_str(const char *str, enum bf_log_hdr *hdr)
+{
+	uint32_t v;
+
+	if (!str || names_find_name(log_hdr_names, ARRAY_SIZE(log_hdr_names), str, &v))
+		return -EINVAL;
+	*hdr = v;
+	return 0;
+}
+
+bool bf_hook_is_tc(enum bf_hook hook)
+{
+	return hook == BF_HOOK_TC_INGRESS || hook == BF_HOOK_TC_EGRESS;
+}
+
+bool bf_hook_is_cgroup_skb(enum bf_hook hook)
+{
+	return hook == BF_HOOK_CGROUP_SKB_INGRESS || hook == BF_HOOK_CGROUP_SKB_EGRESS;
+}
+
+bool bf_hook_is_sock_addr(enum bf_hook hook)
+{
+	switch (hook) {
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4:
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6:
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4:
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool bf_hook_has_l2(enum bf_hook hook)
+{
+	return hook == BF_HOOK_XDP || bf_hook_is_tc(hook);
+}
+
 static bool is_port(enum bf_matcher_type type)
 {
 	switch (type) {
@@ -514,7 +568,7 @@ bool bf_matcher_op_allowed(enum bf_matcher_type type, enum bf_matcher_op op)
 	case BF_OP_EQ:
 		return type != BF_MATCHER_SET;
 	case BF_OP_RANGE:
-		return is_port(type);
+		return is_port(type) || type == BF_MATCHER_META_FLOW_HASH;
 	case BF_OP_IN:
 		/* Any type a set can be keyed on, not only those BFCLI.md lists. */
 		return type == BF_MATCHER_SET || bf_set_comp_size(type);
@@ -526,16 +580,61 @@ bool bf_matcher_op_allowed(enum bf_matcher_type type, enum bf_matcher_op op)
 	}
 }
 
+/*
+ * A socket-address program sees a struct bpf_sock_addr, not a packet: the
+ * destination address and port, the protocol and, on sendmsg, the source
+ * address. Only the matchers reading those fields make sense there, and
+ * only for the hook's address family.
+ */
+static bool sock_addr_allows(enum bf_matcher_type type, bool ip6, bool sendmsg)
+{
+	switch (type) {
+	case BF_MATCHER_META_DPORT:
+	case BF_MATCHER_TCP_DPORT:
+	case BF_MATCHER_UDP_DPORT:
+	case BF_MATCHER_META_L4_PROTO:
+	case BF_MATCHER_SET: /* its key's components are checked one by one */
+		return true;
+	case BF_MATCHER_IP4_DADDR:
+	case BF_MATCHER_IP4_DNET:
+	case BF_MATCHER_IP4_PROTO:
+		return !ip6;
+	case BF_MATCHER_IP6_DADDR:
+	case BF_MATCHER_IP6_DNET:
+		return ip6;
+	case BF_MATCHER_IP4_SADDR:
+	case BF_MATCHER_IP4_SNET:
+		return !ip6 && sendmsg;
+	case BF_MATCHER_IP6_SADDR:
+	case BF_MATCHER_IP6_SNET:
+		return ip6 && sendmsg;
+	default:
+		return false;
+	}
+}
+
 bool bf_matcher_allowed_on_hook(enum bf_matcher_type type, enum bf_hook hook)
 {
 	if ((unsigned int)type >= _BF_MATCHER_MAX || (unsigned int)hook >= _BF_HOOK_MAX)
 		return false;
 
-	/* XDP runs before an skb exists, so there is no mark to read. */
-	if (type == BF_MATCHER_META_MARK && hook == BF_HOOK_XDP)
-		return false;
+	if (bf_hook_is_sock_addr(hook)) {
+		return sock_addr_allows(type, hook == BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6 ||
+						      hook == BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6,
+					hook == BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4 ||
+						hook == BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6);
+	}
 
-	return true;
+	switch (type) {
+	case BF_MATCHER_META_MARK:
+		/* XDP runs before an skb exists, so there is no mark to read. */
+		return hook != BF_HOOK_XDP;
+	case BF_MATCHER_META_FLOW_HASH:
+		/* The skb's hash (bpf_get_hash_recalc()) is a TC helper. */
+		return bf_hook_is_tc(hook);
+	default:
+		return true;
+	}
 }
 
 bool bf_hookopt_allowed_on_hook(enum bf_hookopt opt, enum bf_hook hook)
@@ -553,8 +652,28 @@ bool bf_hookopt_allowed_on_hook(enum bf_hookopt opt, enum bf_hook hook)
 		return opt == BF_HOOKOPT_FAMILY || opt == BF_HOOKOPT_PRIORITIES;
 	case BF_HOOK_CGROUP_SKB_INGRESS:
 	case BF_HOOK_CGROUP_SKB_EGRESS:
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4:
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6:
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4:
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6:
 		return opt == BF_HOOKOPT_CGPATH;
 	default:
 		return false;
 	}
+}
+
+bool bf_mark_allowed_on_hook(enum bf_hook hook)
+{
+	return bf_hook_is_tc(hook) || bf_hook_is_cgroup_skb(hook);
+}
+
+bool bf_redirect_allowed_on_hook(enum bf_hook hook, enum bf_redirect_dir dir)
+{
+	/* bpf_redirect() from XDP only transmits: there is no ingress path to
+	 * hand a frame to before the stack has seen it. */
+	if (hook == BF_HOOK_XDP)
+		return dir == BF_REDIRECT_OUT;
+	if (bf_hook_is_tc(hook))
+		return dir == BF_REDIRECT_OUT || dir == BF_REDIRECT_IN;
+	return false;
 }

@@ -7,8 +7,9 @@
  * -EINVAL for an unknown name or -ERANGE for a number too large.
  *
  * Hook, verdict, matcher, operator and option names are keywords and are
- * matched as written; protocol, ICMP type, TCP flag and extension header
- * names are case-insensitive and also accept a number (decimal or 0x hex).
+ * matched as written; protocol, ICMP type, TCP flag, extension header, DSCP
+ * class and log header names are case-insensitive, and those of values
+ * also accept a number (decimal or 0x hex).
  */
 #ifndef BF_NAMES_H
 #define BF_NAMES_H
@@ -65,10 +66,21 @@ int bf_tcp_flag_from_str(const char *str, enum bf_tcp_flag *flag);
 const char *bf_ip6_nexthdr_to_str(uint8_t nexthdr);
 int bf_ip6_nexthdr_from_str(const char *str, uint8_t *nexthdr);
 
-/* Language names of features this version cannot represent, so the parser
- * can say "not supported" rather than "unknown". */
-bool bf_hook_is_unsupported(const char *str);
-bool bf_matcher_type_is_unsupported(const char *str);
+/* DSCP: a class name ("cs0"-"cs7", "af11"-"af43", "ef") or 0-63. */
+const char *bf_dscp_to_str(uint8_t dscp);
+int bf_dscp_from_str(const char *str, uint8_t *dscp);
+
+/* One header of enum bf_log_hdr: "link", "internet", "transport". */
+const char *bf_log_hdr_to_str(enum bf_log_hdr hdr);
+int bf_log_hdr_from_str(const char *str, enum bf_log_hdr *hdr);
+
+/* Hook families, for the rules that depend on the attach point. */
+bool bf_hook_is_tc(enum bf_hook hook);
+bool bf_hook_is_cgroup_skb(enum bf_hook hook);
+/* connect4/6, sendmsg4/6: no packet, only a socket address. */
+bool bf_hook_is_sock_addr(enum bf_hook hook);
+/* Whether the program sees an Ethernet header (XDP and TC only). */
+bool bf_hook_has_l2(enum bf_hook hook);
 
 /* Whether the language allows @op on a matcher of type @type. */
 bool bf_matcher_op_allowed(enum bf_matcher_type type, enum bf_matcher_op op);
@@ -76,5 +88,10 @@ bool bf_matcher_op_allowed(enum bf_matcher_type type, enum bf_matcher_op op);
 bool bf_matcher_allowed_on_hook(enum bf_matcher_type type, enum bf_hook hook);
 /* Whether the hook's attach point takes the option. */
 bool bf_hookopt_allowed_on_hook(enum bf_hookopt opt, enum bf_hook hook);
+/* Whether a rule on the hook can set the packet mark ("mark VALUE"):
+ * TC and cgroup_skb, where the program has an skb whose mark it may write. */
+bool bf_mark_allowed_on_hook(enum bf_hook hook);
+/* Whether "REDIRECT IFACE @dir" can run on the hook: XDP out, TC in and out. */
+bool bf_redirect_allowed_on_hook(enum bf_hook hook, enum bf_redirect_dir dir);
 
 #endif /* BF_NAMES_H */

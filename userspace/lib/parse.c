@@ -92,7 +92,9 @@ int bf_p_err(struct bf_parse_ctx *ctx, int line, int column, const char *fmt, ..
 		if (iscntrl((unsigned char)*c))
 			*c = '?';
 	}
-	if (ctx->err && ctx->errlen)
+	if (ctx->err && ctx->errlen && ctx->no_location)
+		snprintf(ctx->err, ctx->errlen, "%s", msg);
+	else if (ctx->err && ctx->errlen)
 		snprintf(ctx->err, ctx->errlen, "line %d, column %d: %s", line, column, msg);
 	return ctx->ret;
 }
@@ -148,12 +150,6 @@ void bf_p_token(struct bf_parse_ctx *ctx, int tok, const char *text)
 		strcat(ctx->tok_text, "...");
 }
 
-int bf_p_unsupported(struct bf_parse_ctx *ctx, const char *what, const YYLTYPE *loc)
-{
-	return bf_p_err(ctx, loc->first_line, loc->first_column,
-			"%s is not supported by this version", what);
-}
-
 /* Numbers and names. */
 
 static int parse_u64(struct bf_parse_ctx *ctx, const struct bf_pword *w, uint64_t max,
@@ -190,9 +186,9 @@ static int name_err(struct bf_parse_ctx *ctx, const struct bf_pword *w, int r,
 	return word_err(ctx, w, "unknown %s '%s'", what, w->text);
 }
 
-/* "A-B" for a range of ports. */
-static int parse_port_range(struct bf_parse_ctx *ctx, const struct bf_pword *w,
-			    uint32_t *lo, uint32_t *hi)
+/* "A-B", both ends at most @max: a range of ports or flow hashes. */
+static int parse_range(struct bf_parse_ctx *ctx, const struct bf_pword *w, uint32_t max,
+		       const char *what, uint32_t *lo, uint32_t *hi)
 {
 	const char *dash = strchr(w->text, '-');
 	struct bf_pword part;
@@ -201,34 +197,37 @@ static int parse_port_range(struct bf_parse_ctx *ctx, const struct bf_pword *w,
 	int r;
 
 	if (!dash || dash == w->text || !dash[1])
-		return word_err(ctx, w, "invalid port range '%s' (expected A-B)", w->text);
+		return word_err(ctx, w, "invalid %s range '%s' (expected A-B)", what, w->text);
 	len = dash - w->text;
 	if (len >= sizeof(buf))
-		return word_err(ctx, w, "invalid port range '%s' (expected A-B)", w->text);
+		return word_err(ctx, w, "invalid %s range '%s' (expected A-B)", what, w->text);
 	memcpy(buf, w->text, len);
 	buf[len] = '\0';
 
 	part = *w;
 	part.text = buf;
-	r = parse_u32(ctx, &part, UINT16_MAX, "port", lo);
+	r = parse_u32(ctx, &part, max, what, lo);
 	if (r)
 		return r;
 	part.text = dash + 1;
-	r = parse_u32(ctx, &part, UINT16_MAX, "port", hi);
+	r = parse_u32(ctx, &part, max, what, hi);
 	if (r)
 		return r;
 	if (*lo > *hi)
-		return word_err(ctx, w, "invalid port range %u-%u: %u is above %u", *lo, *hi, *lo, *hi);
+		return word_err(ctx, w, "invalid %s range %u-%u: %u is above %u", what, *lo, *hi, *lo,
+				*hi);
 	return 0;
 }
 
-static int parse_port(struct bf_parse_ctx *ctx, const struct bf_pword *w, struct bf_matcher *m)
+/* One value, or "A-B" for "range": ports and flow hashes. */
+static int parse_num_or_range(struct bf_parse_ctx *ctx, const struct bf_pword *w, uint32_t max,
+			      const char *what, struct bf_matcher *m)
 {
 	int r;
 
 	if (m->op == BF_OP_RANGE)
-		return parse_port_range(ctx, w, &m->num.lo, &m->num.hi);
-	r = parse_u32(ctx, w, UINT16_MAX, "port", &m->num.lo);
+		return parse_range(ctx, w, max, what, &m->num.lo, &m->num.hi);
+	r = parse_u32(ctx, w, max, what, &m->num.lo);
 	m->num.hi = m->num.lo;
 	return r;
 }
@@ -301,9 +300,10 @@ static int parse_percent(struct bf_parse_ctx *ctx, const struct bf_pword *w,
 	return 0;
 }
 
-/* An index is a number; anything else is a name the daemon resolves. */
-static int parse_iface(struct bf_parse_ctx *ctx, const struct bf_pword *w,
-		       struct bf_matcher *m)
+/* An index is a number; anything else is a name the daemon resolves.
+ * @name has IF_NAMESIZE bytes; it stays empty for an index. */
+static int parse_ifname_or_index(struct bf_parse_ctx *ctx, const struct bf_pword *w,
+				 uint32_t *ifindex, char *name)
 {
 	uint64_t idx;
 	int r = bf_str_to_u64(w->text, UINT32_MAX, &idx);
@@ -311,13 +311,19 @@ static int parse_iface(struct bf_parse_ctx *ctx, const struct bf_pword *w,
 	if (r == -ERANGE || (!r && !idx))
 		return word_err(ctx, w, "interface index %s out of range (1-%u)", w->text, UINT32_MAX);
 	if (!r) {
-		m->iface.ifindex = (uint32_t)idx;
+		*ifindex = (uint32_t)idx;
 		return 0;
 	}
 	if (!bf_ifname_is_valid(w->text, strlen(w->text) + 1))
 		return word_err(ctx, w, "invalid interface name '%s'", w->text);
-	strcpy(m->iface.name, w->text);
+	strcpy(name, w->text);
 	return 0;
+}
+
+static int parse_iface(struct bf_parse_ctx *ctx, const struct bf_pword *w,
+		       struct bf_matcher *m)
+{
+	return parse_ifname_or_index(ctx, w, &m->iface.ifindex, m->iface.name);
 }
 
 /* "syn,ack" (the words of the list) or one number for the whole mask. */
@@ -367,6 +373,23 @@ static int parse_l3(struct bf_parse_ctx *ctx, const struct bf_pword *w, struct b
 	return 0;
 }
 
+static int parse_dscp(struct bf_parse_ctx *ctx, const struct bf_pword *w, struct bf_matcher *m)
+{
+	uint8_t v;
+	int r = bf_dscp_from_str(w->text, &v);
+
+	if (r == -ERANGE)
+		return word_err(ctx, w, "DSCP %s out of range (0-63)", w->text);
+	if (r) {
+		return word_err(ctx, w,
+				"unknown DSCP class '%s' (0-63, cs0-cs7, af11-af13, af21-af23, "
+				"af31-af33, af41-af43 or ef)",
+				w->text);
+	}
+	m->num.lo = m->num.hi = v;
+	return 0;
+}
+
 static int parse_num(struct bf_parse_ctx *ctx, const struct bf_pword *w, uint32_t max,
 		     const char *what, struct bf_matcher *m)
 {
@@ -404,9 +427,15 @@ static int parse_payload(struct bf_parse_ctx *ctx, const struct bf_pword *w,
 	case BF_MATCHER_TCP_DPORT:
 	case BF_MATCHER_UDP_SPORT:
 	case BF_MATCHER_UDP_DPORT:
-		return parse_port(ctx, w, m);
+		return parse_num_or_range(ctx, w, UINT16_MAX, "port", m);
+	case BF_MATCHER_META_FLOW_HASH:
+		return parse_num_or_range(ctx, w, UINT32_MAX, "flow hash", m);
 	case BF_MATCHER_META_PROBABILITY:
+	case BF_MATCHER_META_FLOW_PROBABILITY:
 		return parse_percent(ctx, w, m);
+	case BF_MATCHER_IP4_DSCP:
+	case BF_MATCHER_IP6_DSCP:
+		return parse_dscp(ctx, w, m);
 	case BF_MATCHER_META_MARK:
 		return parse_num(ctx, w, UINT32_MAX, "mark", m);
 	case BF_MATCHER_TCP_FLAGS:
@@ -486,8 +515,6 @@ static int find_type(struct bf_parse_ctx *ctx, const struct bf_pword *w,
 {
 	if (!bf_matcher_type_from_str(w->text, type))
 		return 0;
-	if (bf_matcher_type_is_unsupported(w->text))
-		return word_err(ctx, w, "matcher '%s' is not supported by this version", w->text);
 	return word_err(ctx, w, "unknown matcher '%s'", w->text);
 }
 
@@ -530,12 +557,8 @@ int bf_p_chain_begin(struct bf_parse_ctx *ctx, const struct bf_pword *name,
 		if (!strcmp(ctx->rs->chains[i]->name, name->text))
 			return word_err(ctx, name, "chain '%s' defined twice", name->text);
 	}
-	if (bf_hook_from_str(hook->text, &h)) {
-		if (bf_hook_is_unsupported(hook->text))
-			return word_err(ctx, hook, "hook '%s' is not supported by this version",
-					hook->text);
+	if (bf_hook_from_str(hook->text, &h))
 		return word_err(ctx, hook, "unknown hook '%s'", hook->text);
-	}
 
 	ctx->chain = bf_chain_new();
 	if (!ctx->chain)
@@ -563,9 +586,13 @@ int bf_p_hookopt(struct bf_parse_ctx *ctx, const struct bf_pword *key,
 
 int bf_p_chain_policy(struct bf_parse_ctx *ctx, int verdict, const YYLTYPE *loc)
 {
-	if (verdict != BF_VERDICT_ACCEPT && verdict != BF_VERDICT_DROP) {
+	/* A policy ends the chain: it can't go on (CONTINUE) or name an
+	 * interface (REDIRECT). */
+	if (verdict != BF_VERDICT_ACCEPT && verdict != BF_VERDICT_DROP &&
+	    verdict != BF_VERDICT_NEXT) {
 		return bf_p_err(ctx, loc->first_line, loc->first_column,
-				"invalid policy '%s' (ACCEPT or DROP)", bf_verdict_to_str(verdict));
+				"invalid policy '%s' (ACCEPT, DROP or NEXT)",
+				bf_verdict_to_str(verdict));
 	}
 	ctx->chain->policy = verdict;
 	return 0;
@@ -761,6 +788,159 @@ int bf_p_matcher_anon_set(struct bf_parse_ctx *ctx, bool negate, const YYLTYPE *
 	return 0;
 }
 
+/* Rule actions. */
+
+#define BF_NS_PER_US 1000ULL
+#define BF_NS_PER_MS 1000000ULL
+#define BF_NS_PER_S 1000000000ULL
+/* Nanoseconds are the unit: more decimals than this can't be whole. */
+#define BF_DURATION_MAX_DECIMALS 9
+
+static const struct {
+	const char *name;
+	uint64_t ns;
+} duration_units[] = {
+	{ "ns", 1 },
+	{ "us", BF_NS_PER_US },
+	{ "ms", BF_NS_PER_MS },
+	{ "s", BF_NS_PER_S },
+};
+
+/* Digits into @v; the end of them, or NULL past UINT64_MAX. */
+static const char *parse_digits(const char *s, uint64_t *v, int *ndigits)
+{
+	*v = 0;
+	*ndigits = 0;
+	for (; isdigit((unsigned char)*s); s++, (*ndigits)++) {
+		if (*v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return NULL;
+		*v = *v * 10 + (uint64_t)(*s - '0');
+	}
+	return s;
+}
+
+static int duration_err(struct bf_parse_ctx *ctx, const struct bf_pword *w)
+{
+	return word_err(ctx, w,
+			"invalid duration '%s' (expected a number and a unit: 500ms, 1s, 1.5s; "
+			"units ns, us, ms, s)",
+			w->text);
+}
+
+/* "500ms", "1s", "1.5s": a whole, non-zero number of nanoseconds. */
+static int parse_duration(struct bf_parse_ctx *ctx, const struct bf_pword *w, uint64_t *ns)
+{
+	uint64_t whole, frac = 0, unit = 0, scale = 1;
+	int nwhole, nfrac = 0;
+	const char *s = parse_digits(w->text, &whole, &nwhole);
+
+	if (!s)
+		return word_err(ctx, w, "duration '%s' out of range", w->text);
+	if (!nwhole)
+		return duration_err(ctx, w);
+	if (*s == '.') {
+		s = parse_digits(s + 1, &frac, &nfrac);
+		if (!s || nfrac > BF_DURATION_MAX_DECIMALS)
+			return word_err(ctx, w, "duration '%s' is not a whole number of nanoseconds",
+					w->text);
+		if (!nfrac)
+			return duration_err(ctx, w);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(duration_units); i++) {
+		if (!strcmp(s, duration_units[i].name))
+			unit = duration_units[i].ns;
+	}
+	if (!unit)
+		return duration_err(ctx, w);
+
+	/* frac < 10^9 and unit <= 10^9: the product fits. */
+	for (int i = 0; i < nfrac; i++)
+		scale *= 10;
+	if (frac * unit % scale)
+		return word_err(ctx, w, "duration '%s' is not a whole number of nanoseconds", w->text);
+	frac = frac * unit / scale;
+	if (whole > (UINT64_MAX - frac) / unit)
+		return word_err(ctx, w, "duration '%s' out of range", w->text);
+	*ns = whole * unit + frac;
+	if (!*ns)
+		return word_err(ctx, w, "duration '%s' must be more than 0", w->text);
+	return 0;
+}
+
+/* "link,internet": each at most once; none means all. */
+static int parse_log_hdrs(struct bf_parse_ctx *ctx, const struct bf_pword *w, uint8_t *hdrs)
+{
+	*hdrs = 0;
+	if (!w) {
+		*hdrs = BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT;
+		return 0;
+	}
+	for (; w; w = w->next) {
+		enum bf_log_hdr hdr;
+
+		if (bf_log_hdr_from_str(w->text, &hdr)) {
+			return word_err(ctx, w,
+					"unknown log header '%s' (link, internet or transport)",
+					w->text);
+		}
+		if (*hdrs & hdr)
+			return word_err(ctx, w, "log header '%s' given twice", w->text);
+		*hdrs |= hdr;
+	}
+	return 0;
+}
+
+static int twice(struct bf_parse_ctx *ctx, const char *what, const YYLTYPE *loc)
+{
+	return bf_p_err(ctx, loc->first_line, loc->first_column, "'%s' given twice in a rule",
+			what);
+}
+
+int bf_p_log(struct bf_parse_ctx *ctx, const struct bf_pword *hdrs,
+	     const struct bf_pword *every, const YYLTYPE *loc)
+{
+	if (ctx->rule.log)
+		return twice(ctx, "log", loc);
+	if (parse_log_hdrs(ctx, hdrs, &ctx->rule.log))
+		return ctx->ret;
+	if (every && parse_duration(ctx, every, &ctx->rule.log_every_ns))
+		return ctx->ret;
+	return 0;
+}
+
+int bf_p_counter(struct bf_parse_ctx *ctx, const YYLTYPE *loc)
+{
+	if (ctx->rule.counter)
+		return twice(ctx, "counter", loc);
+	ctx->rule.counter = true;
+	return 0;
+}
+
+int bf_p_mark(struct bf_parse_ctx *ctx, const struct bf_pword *value, const YYLTYPE *loc)
+{
+	if (ctx->rule.has_mark)
+		return twice(ctx, "mark", loc);
+	if (parse_u32(ctx, value, UINT32_MAX, "mark", &ctx->rule.mark))
+		return ctx->ret;
+	ctx->rule.has_mark = true;
+	return 0;
+}
+
+/* @dir NULL: the "in" keyword ("out" is a plain word). */
+int bf_p_redirect(struct bf_parse_ctx *ctx, const struct bf_pword *iface,
+		  const struct bf_pword *dir)
+{
+	struct bf_rule *rule = &ctx->rule;
+
+	if (!dir)
+		rule->redirect_dir = BF_REDIRECT_IN;
+	else if (!strcmp(dir->text, "out"))
+		rule->redirect_dir = BF_REDIRECT_OUT;
+	else
+		return word_err(ctx, dir, "invalid REDIRECT direction '%s' (in or out)", dir->text);
+	return parse_ifname_or_index(ctx, iface, &rule->redirect_ifindex, rule->redirect_ifname);
+}
+
 int bf_p_rule_end(struct bf_parse_ctx *ctx, int verdict)
 {
 	ctx->rule.verdict = verdict;
@@ -950,4 +1130,95 @@ int bf_parse_ruleset(const char *text, struct bf_ruleset **rs, char *err, size_t
 	*rs = TAKE_PTR(ctx.rs);
 	ctx_clean(&ctx);
 	return 0;
+}
+
+/* Set elements outside of a text (update-set). */
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	/* A quoted value reads as in the language: "eth0" is eth0. */
+	if (end - s >= 2 && s[0] == '"' && end[-1] == '"') {
+		end[-1] = '\0';
+		s++;
+	}
+	return s;
+}
+
+/* Split @text at ',' into words of @ctx's arena; the count in *n. */
+static struct bf_pword *split_elem(struct bf_parse_ctx *ctx, const char *text, size_t *n)
+{
+	struct bf_pword *copy = bf_p_word(ctx, text, strlen(text), 1, 1);
+	struct bf_pword *list = NULL;
+	char *s, *comma;
+
+	*n = 0;
+	if (!copy)
+		return NULL;
+	for (s = (char *)copy->text;; s = comma + 1) {
+		struct bf_pword *w;
+		char *v;
+
+		comma = strchr(s, ',');
+		if (comma)
+			*comma = '\0';
+		v = trim(s);
+		w = bf_p_word(ctx, v, strlen(v), 1, 1);
+		if (!w)
+			return NULL;
+		list = list ? bf_p_append(list, w) : w;
+		(*n)++;
+		if (!comma)
+			return list;
+	}
+}
+
+static int parse_elem(struct bf_parse_ctx *ctx, const struct bf_set *set, const char *text,
+		      uint8_t *elem)
+{
+	struct bf_pword *values;
+	size_t n, off = 0, i = 0;
+	char key[128];
+
+	values = split_elem(ctx, text, &n);
+	if (!values)
+		return ctx->ret;
+	if (n != set->nkeys) {
+		format_key(key, sizeof(key), set->key, set->nkeys);
+		return word_err(ctx, values, "element has %zu value%s, key %s has %u", n,
+				n == 1 ? "" : "s", key, set->nkeys);
+	}
+	for (const struct bf_pword *w = values; w; w = w->next, i++) {
+		if (!w->text[0])
+			return word_err(ctx, w, "empty value in element '%s'", text);
+		if (parse_comp(ctx, set->key[i], w, elem + off))
+			return ctx->ret;
+		off += bf_set_comp_size(set->key[i]);
+	}
+	return 0;
+}
+
+int bf_set_parse_elem(const struct bf_set *set, const char *text, uint8_t *elem, char *err,
+		      size_t errlen)
+{
+	struct bf_parse_ctx ctx = { .err = err, .errlen = errlen, .no_location = true };
+	char why[256];
+	int r;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!set || !text || !elem)
+		return opt_err(err, errlen, "no set or element");
+	if (bf_set_key_validate(set->key, set->nkeys, why, sizeof(why)))
+		return opt_err(err, errlen, "invalid set key: %s", why);
+
+	r = parse_elem(&ctx, set, text, elem);
+	arena_free(&ctx);
+	return r;
 }

@@ -4,6 +4,7 @@
 #define BF_PARSE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "chain.h"
 
@@ -26,5 +27,16 @@ int bf_parse_ruleset(const char *text, struct bf_ruleset **rs, char *err, size_t
  */
 int bf_hookopt_parse(const char *key, const char *value, struct bf_hookopts *opts, char *err,
 		     size_t errlen);
+
+/*
+ * Parse one element of @set as it is written in a set body, its components
+ * separated by ',' ("10.0.0.1, 22"; blanks around components are ignored),
+ * into @elem (bf_set_elem_size(@set) bytes, encoded as set.h says). Returns
+ * 0, or a negative errno with the reason in @err, without line and column:
+ * "element has 1 value, key (ip4.daddr, tcp.dport) has 2". Interface names
+ * are resolved with if_nametoindex(), in the caller's network namespace.
+ */
+int bf_set_parse_elem(const struct bf_set *set, const char *text, uint8_t *elem, char *err,
+		      size_t errlen);
 
 #endif /* BF_PARSE_H */

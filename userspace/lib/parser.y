@@ -51,6 +51,7 @@ struct bf_parse_ctx {
 	char tok_text[48]; /* the last token, for syntax errors */
 	char *err;
 	size_t errlen;
+	bool no_location; /* one element out of any text: no "line, column" */
 	int ret; /* first error */
 };
 }
@@ -69,7 +70,6 @@ struct bf_pword *bf_p_word(struct bf_parse_ctx *ctx, const char *text, size_t le
 			   int line, int column);
 struct bf_pword *bf_p_append(struct bf_pword *list, struct bf_pword *word);
 void bf_p_token(struct bf_parse_ctx *ctx, int tok, const char *text);
-int bf_p_unsupported(struct bf_parse_ctx *ctx, const char *what, const BF_YYLTYPE *loc);
 
 int bf_p_chain_begin(struct bf_parse_ctx *ctx, const struct bf_pword *name,
 		     const struct bf_pword *hook);
@@ -92,6 +92,12 @@ int bf_p_matcher_named_set(struct bf_parse_ctx *ctx, bool negate,
 int bf_p_matcher_type_named_set(struct bf_parse_ctx *ctx, const struct bf_pword *type,
 				bool negate, const struct bf_pword *name);
 int bf_p_matcher_anon_set(struct bf_parse_ctx *ctx, bool negate, const BF_YYLTYPE *loc);
+int bf_p_log(struct bf_parse_ctx *ctx, const struct bf_pword *hdrs,
+	     const struct bf_pword *every, const BF_YYLTYPE *loc);
+int bf_p_counter(struct bf_parse_ctx *ctx, const BF_YYLTYPE *loc);
+int bf_p_mark(struct bf_parse_ctx *ctx, const struct bf_pword *value, const BF_YYLTYPE *loc);
+int bf_p_redirect(struct bf_parse_ctx *ctx, const struct bf_pword *iface,
+		  const struct bf_pword *dir);
 int bf_p_rule_end(struct bf_parse_ctx *ctx, int verdict);
 }
 
@@ -120,14 +126,14 @@ static void yyerror(YYLTYPE *loc, void *scanner, struct bf_parse_ctx *ctx, const
 
 %token CHAIN "chain" RULE "rule" SET "set" IN "in" NOT "not"
 %token EQ "eq" RANGE "range" ANY "any" ALL "all"
-%token COUNTER "counter" LOG "log" MARK "mark"
+%token COUNTER "counter" LOG "log" MARK "mark" EVERY "every"
 %token ACCEPT "ACCEPT" DROP "DROP" CONTINUE "CONTINUE" NEXT "NEXT" REDIRECT "REDIRECT"
 %token NL "newline"
 %token BAD "invalid token"
 %token <word> WORD "name or value"
 
-%type <word> values
-%type <num> verdict not_opt op_opt
+%type <word> values log_hdrs_opt log_every_opt
+%type <num> policy verdict not_opt op_opt
 
 %%
 
@@ -142,7 +148,7 @@ chain
 
 chain_head
 	: CHAIN WORD[name] WORD[hook] { TRY(bf_p_chain_begin(ctx, $name, $hook)); }
-	  hookopts_opt verdict[policy] { TRY(bf_p_chain_policy(ctx, $policy, &@policy)); }
+	  hookopts_opt policy { TRY(bf_p_chain_policy(ctx, $policy, &@policy)); }
 	;
 
 hookopts_opt
@@ -160,12 +166,32 @@ hookopt
 	: WORD[key] '=' WORD[value] { TRY(bf_p_hookopt(ctx, $key, $value)); }
 	;
 
+/* Any verdict word: bf_p_chain_policy() says which ones a policy may be. */
+policy
+	: ACCEPT { $$ = BF_VERDICT_ACCEPT; }
+	| DROP { $$ = BF_VERDICT_DROP; }
+	| CONTINUE { $$ = BF_VERDICT_CONTINUE; }
+	| NEXT { $$ = BF_VERDICT_NEXT; }
+	| REDIRECT { $$ = BF_VERDICT_REDIRECT; }
+	;
+
+/* "in" is a keyword, "out" a word: both directions are spelled out so
+ * that a missing one gets its own message rather than a syntax error. */
 verdict
 	: ACCEPT { $$ = BF_VERDICT_ACCEPT; }
 	| DROP { $$ = BF_VERDICT_DROP; }
 	| CONTINUE { $$ = BF_VERDICT_CONTINUE; }
-	| NEXT { TRY(bf_p_unsupported(ctx, "verdict 'NEXT'", &@1)); $$ = 0; }
-	| REDIRECT { TRY(bf_p_unsupported(ctx, "verdict 'REDIRECT'", &@1)); $$ = 0; }
+	| NEXT { $$ = BF_VERDICT_NEXT; }
+	| REDIRECT WORD[iface] IN
+		{ TRY(bf_p_redirect(ctx, $iface, NULL)); $$ = BF_VERDICT_REDIRECT; }
+	| REDIRECT WORD[iface] WORD[dir]
+		{ TRY(bf_p_redirect(ctx, $iface, $dir)); $$ = BF_VERDICT_REDIRECT; }
+	| REDIRECT WORD[iface]
+		{
+			bf_p_err(ctx, @iface.first_line, @iface.first_column,
+				 "REDIRECT %s needs a direction: in or out", $iface->text);
+			YYABORT;
+		}
 	;
 
 sets
@@ -240,8 +266,7 @@ rules
 	;
 
 rule
-	: RULE matchers log_opt counter_opt mark_opt verdict
-		{ TRY(bf_p_rule_end(ctx, $verdict)); }
+	: RULE matchers actions verdict { TRY(bf_p_rule_end(ctx, $verdict)); }
 	;
 
 matchers
@@ -274,19 +299,26 @@ op_opt
 	| ALL { $$ = BF_OP_ALL; }
 	;
 
-log_opt
+/* After the matchers, in any order, each at most once. */
+actions
 	: %empty
-	| LOG { TRY(bf_p_unsupported(ctx, "'log'", &@1)); }
+	| actions action
 	;
 
-counter_opt
-	: %empty
-	| COUNTER { ctx->rule.counter = true; }
+action
+	: LOG log_hdrs_opt[hdrs] log_every_opt[every] { TRY(bf_p_log(ctx, $hdrs, $every, &@1)); }
+	| COUNTER { TRY(bf_p_counter(ctx, &@1)); }
+	| MARK WORD { TRY(bf_p_mark(ctx, $2, &@1)); }
 	;
 
-mark_opt
-	: %empty
-	| MARK { TRY(bf_p_unsupported(ctx, "'mark'", &@1)); }
+log_hdrs_opt
+	: %empty { $$ = NULL; }
+	| values { $$ = $1; }
+	;
+
+log_every_opt
+	: %empty { $$ = NULL; }
+	| EVERY WORD { $$ = $2; }
 	;
 
 %%

@@ -15,6 +15,8 @@
 
 #define BF_WHERE_LEN 256
 #define BF_PERCENT_PPM 1000000U
+#define BF_DSCP_MAX 63
+#define BF_LOG_ALL (BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT)
 
 __attribute__((format(printf, 4, 5))) static int verr(char *err, size_t errlen,
 						       const char *where, const char *fmt, ...)
@@ -374,7 +376,13 @@ static int validate_payload(const struct bf_matcher *m, const char *where, char 
 	case BF_MATCHER_UDP_DPORT:
 		return validate_num(m, UINT16_MAX, "port", where, err, errlen);
 	case BF_MATCHER_META_PROBABILITY:
+	case BF_MATCHER_META_FLOW_PROBABILITY:
 		return validate_num(m, BF_PERCENT_PPM, "probability (ppm)", where, err, errlen);
+	case BF_MATCHER_META_FLOW_HASH:
+		return validate_num(m, UINT32_MAX, "flow hash", where, err, errlen);
+	case BF_MATCHER_IP4_DSCP:
+	case BF_MATCHER_IP6_DSCP:
+		return validate_num(m, BF_DSCP_MAX, "DSCP", where, err, errlen);
 	case BF_MATCHER_META_MARK:
 		return validate_num(m, UINT32_MAX, "mark", where, err, errlen);
 	case BF_MATCHER_TCP_FLAGS:
@@ -422,6 +430,66 @@ static int validate_matcher(const struct bf_chain *chain, size_t ridx, size_t mi
 	return validate_payload(m, where, err, errlen);
 }
 
+/*
+ * log, counter and mark. A value without the action that uses it (an
+ * interval without log, a mark without has_mark) is refused rather than
+ * ignored: the chain would not print back as it was received.
+ *
+ * "log link" is allowed on every hook: where the program sees no Ethernet
+ * header (netfilter, cgroup), entries simply don't have it.
+ */
+static int validate_actions(const struct bf_chain *chain, const struct bf_rule *rule,
+			    const char *where, char *err, size_t errlen)
+{
+	if (rule->log & ~BF_LOG_ALL)
+		return verr(err, errlen, where, "invalid log headers 0x%x", rule->log);
+	if (!rule->log && rule->log_every_ns)
+		return verr(err, errlen, where, "log interval without log");
+	if (!rule->has_mark && rule->mark)
+		return verr(err, errlen, where, "mark value without mark");
+	if (rule->has_mark && !bf_mark_allowed_on_hook(chain->hook))
+		return verr(err, errlen, where, "mark is not available on %s",
+			    bf_hook_to_str(chain->hook));
+	return 0;
+}
+
+static int validate_redirect(const struct bf_chain *chain, const struct bf_rule *rule,
+			     const char *where, char *err, size_t errlen)
+{
+	const char *hook = bf_hook_to_str(chain->hook);
+
+	if ((unsigned int)rule->redirect_dir > BF_REDIRECT_IN)
+		return verr(err, errlen, where, "invalid REDIRECT direction %u",
+			    (unsigned int)rule->redirect_dir);
+	if (!bf_redirect_allowed_on_hook(chain->hook, rule->redirect_dir)) {
+		if (bf_redirect_allowed_on_hook(chain->hook, BF_REDIRECT_OUT))
+			return verr(err, errlen, where, "REDIRECT in is not available on %s (only out)",
+				    hook);
+		return verr(err, errlen, where, "REDIRECT is not available on %s", hook);
+	}
+	if (!memchr(rule->redirect_ifname, '\0', sizeof(rule->redirect_ifname)))
+		return verr(err, errlen, where, "REDIRECT interface name is not NUL-terminated");
+	if (rule->redirect_ifname[0] &&
+	    !bf_ifname_is_valid(rule->redirect_ifname, sizeof(rule->redirect_ifname)))
+		return verr(err, errlen, where, "invalid REDIRECT interface name");
+	if (!rule->redirect_ifindex && !rule->redirect_ifname[0])
+		return verr(err, errlen, where, "REDIRECT without an interface");
+	return 0;
+}
+
+static int validate_verdict(const struct bf_chain *chain, const struct bf_rule *rule,
+			    const char *where, char *err, size_t errlen)
+{
+	if ((unsigned int)rule->verdict >= _BF_VERDICT_MAX)
+		return verr(err, errlen, where, "invalid verdict %u", (unsigned int)rule->verdict);
+	if (rule->verdict == BF_VERDICT_REDIRECT)
+		return validate_redirect(chain, rule, where, err, errlen);
+	if (rule->redirect_ifindex || rule->redirect_ifname[0] ||
+	    rule->redirect_dir != BF_REDIRECT_OUT)
+		return verr(err, errlen, where, "redirect interface without the REDIRECT verdict");
+	return 0;
+}
+
 static int validate_rule(const struct bf_chain *chain, size_t idx, char *err, size_t errlen)
 {
 	const struct bf_rule *rule = &chain->rules[idx];
@@ -429,8 +497,11 @@ static int validate_rule(const struct bf_chain *chain, size_t idx, char *err, si
 	int r;
 
 	snprintf(where, sizeof(where), "chain '%s', rule %zu", chain->name, idx);
-	if ((unsigned int)rule->verdict >= _BF_VERDICT_MAX)
-		return verr(err, errlen, where, "invalid verdict %u", (unsigned int)rule->verdict);
+	r = validate_verdict(chain, rule, where, err, errlen);
+	if (!r)
+		r = validate_actions(chain, rule, where, err, errlen);
+	if (r)
+		return r;
 	if (rule->nmatchers > BF_RULE_MAX_MATCHERS) {
 		return verr(err, errlen, where, "%zu matchers, at most %d", rule->nmatchers,
 			    BF_RULE_MAX_MATCHERS);
@@ -450,11 +521,13 @@ static int validate_head(const struct bf_chain *chain, const char *where, char *
 {
 	if ((unsigned int)chain->hook >= _BF_HOOK_MAX)
 		return verr(err, errlen, where, "invalid hook %u", (unsigned int)chain->hook);
-	if (chain->policy != BF_VERDICT_ACCEPT && chain->policy != BF_VERDICT_DROP) {
+	if (chain->policy != BF_VERDICT_ACCEPT && chain->policy != BF_VERDICT_DROP &&
+	    chain->policy != BF_VERDICT_NEXT) {
 		const char *name = bf_verdict_to_str(chain->policy);
 
 		if (name)
-			return verr(err, errlen, where, "invalid policy %s (ACCEPT or DROP)", name);
+			return verr(err, errlen, where, "invalid policy %s (ACCEPT, DROP or NEXT)",
+				    name);
 		return verr(err, errlen, where, "invalid policy %u", (unsigned int)chain->policy);
 	}
 	if (chain->nsets && !chain->sets)

@@ -2,11 +2,13 @@
 /*
  * Wire format of requests and responses (request.h), built on pack.h.
  *
- * Version 1 layout (integers little-endian, strings as a u32 length then
+ * Version 2 layout (integers little-endian, strings as a u32 length then
  * the bytes, "?x" a u8 0/1 presence flag followed by x when 1):
  *
- *   request  := u32 version, u32 cmd, u32 flags, str name, hookopts, ?ruleset
- *   response := u32 version, i32 status, str message, ?ruleset
+ *   request  := u32 version, u32 cmd, u32 flags, str name, hookopts,
+ *               str set_name, u32 nadd, str add[nadd],
+ *               u32 nremove, str remove[nremove], ?ruleset
+ *   response := u32 version, i32 status, str message, ?ruleset, ?log
  *   ruleset  := u32 nchains, chain[nchains]
  *   chain    := str name, u32 hook, hookopts, u32 policy,
  *               u32 nsets, set[nsets], u32 nrules, rule[nrules],
@@ -15,13 +17,21 @@
  *               i32 priorities[2]
  *   set      := str name, u8 nkeys, u32 key[nkeys], u32 nelems,
  *               u8 elems[nelems * element size]
- *   rule     := u8 counter, u32 verdict, u32 nmatchers, matcher[nmatchers]
+ *   rule     := u8 counter, u32 verdict, u8 log, u64 log_every_ns,
+ *               u8 has_mark, u32 mark, u32 redirect_ifindex,
+ *               str redirect_ifname, u32 redirect_dir,
+ *               u32 nmatchers, matcher[nmatchers]
  *   matcher  := u32 type, u32 op, u8 negate, u32 set, u8 payload[20]
  *   counter  := u64 packets, u64 bytes
+ *   log      := u8 entry[sizeof(struct bf_log_entry)]
+ *
+ * Set elements of update-set (add, remove) are strings of at most
+ * BF_REQ_ELEM_MAX_LEN bytes without a NUL, at most BF_REQ_MAX_ELEMS of each.
  *
  * Sets come before rules so a matcher's set index can be checked on the
  * spot. The matcher payload is the union of struct bf_matcher as raw bytes
- * (host order): both ends of the socket are the same machine.
+ * (host order), and so is a log entry (the ABI's struct, as the kernel
+ * wrote it): both ends of the socket are the same machine.
  *
  * Decoding only checks what keeps the decoded model memory-safe to use
  * (enum ranges, NUL-terminated strings, indexes, counts, prefix lengths);
@@ -38,7 +48,7 @@
 #include "helper.h"
 #include "pack.h"
 
-#define BF_WIRE_VERSION 1U
+#define BF_WIRE_VERSION 2U
 
 #define BF_WIRE_MAX_CHAINS 1024U
 #define BF_WIRE_MAX_RULES 4000000U
@@ -46,7 +56,8 @@
 /* Responses carry an errno; anything else is not one (as the kernel's). */
 #define BF_WIRE_MAX_ERRNO 4095
 
-#define BF_WIRE_KNOWN_FLAGS BF_REQ_NO_SET_CONTENT
+#define BF_WIRE_KNOWN_FLAGS (BF_REQ_NO_SET_CONTENT | BF_REQ_DRY_RUN)
+#define BF_WIRE_KNOWN_LOG_HDRS (BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT)
 #define BF_WIRE_KNOWN_OPTS ((1U << _BF_HOOKOPT_MAX) - 1)
 #define BF_WIRE_KNOWN_FAMILIES (BF_FAMILY_INET4 | BF_FAMILY_INET6)
 
@@ -61,7 +72,7 @@ _Static_assert(BF_MATCHER_PAYLOAD_SIZE == 20,
 #define BF_WIRE_HOOKOPTS_MIN (5 * 4 + 2 * BF_WIRE_STR_MIN)
 #define BF_WIRE_CHAIN_MIN (BF_WIRE_STR_MIN + 4 + BF_WIRE_HOOKOPTS_MIN + 4 + 4 + 4 + 1)
 #define BF_WIRE_SET_MIN (BF_WIRE_STR_MIN + 1 + 4 + 4)
-#define BF_WIRE_RULE_MIN (1 + 4 + 4)
+#define BF_WIRE_RULE_MIN (1 + 4 + 1 + 8 + 1 + 4 + 4 + BF_WIRE_STR_MIN + 4 + 4)
 #define BF_WIRE_MATCHER_SIZE (4 + 4 + 1 + 4 + BF_MATCHER_PAYLOAD_SIZE)
 #define BF_WIRE_COUNTER_SIZE 16
 
@@ -196,24 +207,53 @@ static int bf_pack_rule(struct bf_wpack *w, const struct bf_rule *rule)
 		return bf_wpack_fail(w, -E2BIG);
 	bf_wpack_u8(w, rule->counter);
 	bf_wpack_u32(w, rule->verdict);
+	bf_wpack_u8(w, rule->log);
+	bf_wpack_u64(w, rule->log_every_ns);
+	bf_wpack_u8(w, rule->has_mark);
+	bf_wpack_u32(w, rule->mark);
+	bf_wpack_u32(w, rule->redirect_ifindex);
+	bf_wpack_str(w, rule->redirect_ifname, sizeof(rule->redirect_ifname));
+	bf_wpack_u32(w, rule->redirect_dir);
 	bf_wpack_u32(w, (uint32_t)rule->nmatchers);
 	for (size_t i = 0; i < rule->nmatchers; i++)
 		bf_pack_matcher(w, &rule->matchers[i]);
 	return w->err;
 }
 
-static int bf_unpack_rule(struct bf_unpacker *u, struct bf_rule *rule, size_t nsets)
+/* Everything of a rule but its matchers. */
+static int bf_unpack_rule_head(struct bf_rpack *r, struct bf_rule *rule)
 {
-	struct bf_rpack *r = &u->r;
-	uint32_t verdict, n;
-	int ret;
+	uint32_t verdict, dir;
 
 	bf_rpack_bool(r, &rule->counter);
 	bf_rpack_enum(r, &verdict, _BF_VERDICT_MAX);
-	bf_rpack_count(r, &n, BF_RULE_MAX_MATCHERS, BF_WIRE_MATCHER_SIZE);
+	bf_rpack_u8(r, &rule->log);
+	bf_rpack_u64(r, &rule->log_every_ns);
+	bf_rpack_bool(r, &rule->has_mark);
+	bf_rpack_u32(r, &rule->mark);
+	bf_rpack_u32(r, &rule->redirect_ifindex);
+	bf_rpack_str(r, rule->redirect_ifname, sizeof(rule->redirect_ifname));
+	bf_rpack_enum(r, &dir, BF_REDIRECT_IN + 1);
 	if (bf_rpack_error(r))
 		return -EINVAL;
+	if (rule->log & ~BF_WIRE_KNOWN_LOG_HDRS)
+		return bf_rpack_reject(r);
 	rule->verdict = verdict;
+	rule->redirect_dir = dir;
+	return 0;
+}
+
+static int bf_unpack_rule(struct bf_unpacker *u, struct bf_rule *rule, size_t nsets)
+{
+	struct bf_rpack *r = &u->r;
+	uint32_t n;
+	int ret;
+
+	ret = bf_unpack_rule_head(r, rule);
+	if (ret)
+		return ret;
+	if (bf_rpack_count(r, &n, BF_RULE_MAX_MATCHERS, BF_WIRE_MATCHER_SIZE))
+		return -EINVAL;
 
 	rule->matchers = bf_unpack_array(u, n, sizeof(*rule->matchers), &ret);
 	if (ret)
@@ -486,6 +526,82 @@ static int bf_unpack_version(struct bf_rpack *r)
 	return 0;
 }
 
+/* Set elements as written: C strings, bounded in count and length. */
+static int bf_pack_elems(struct bf_wpack *w, char *const *elems, size_t n)
+{
+	if (n > BF_REQ_MAX_ELEMS)
+		return bf_wpack_fail(w, -E2BIG);
+	if (n && !elems)
+		return bf_wpack_fail(w, -EINVAL);
+	bf_wpack_u32(w, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+
+		if (!elems[i])
+			return bf_wpack_fail(w, -EINVAL);
+		len = strnlen(elems[i], BF_REQ_ELEM_MAX_LEN + 1);
+		if (len > BF_REQ_ELEM_MAX_LEN)
+			return bf_wpack_fail(w, -E2BIG);
+		bf_wpack_u32(w, (uint32_t)len);
+		bf_wpack_bytes(w, elems[i], len);
+	}
+	return w->err;
+}
+
+/* One element string into a new NUL-terminated buffer. An embedded NUL
+ * would cut the string: its encoding would not be the only one. */
+static int bf_unpack_elem(struct bf_unpacker *u, char **out)
+{
+	struct bf_rpack *r = &u->r;
+	_cleanup_free_ char *s = NULL;
+	uint32_t len;
+	int ret;
+
+	if (bf_rpack_u32(r, &len))
+		return -EINVAL;
+	if (len > BF_REQ_ELEM_MAX_LEN || len > bf_rpack_left(r))
+		return bf_rpack_reject(r);
+	s = bf_unpack_array(u, (size_t)len + 1, 1, &ret);
+	if (ret)
+		return ret;
+	if (bf_rpack_bytes(r, s, len))
+		return -EINVAL;
+	if (memchr(s, '\0', len))
+		return bf_rpack_reject(r);
+	*out = TAKE_PTR(s);
+	return 0;
+}
+
+/* The count is stored at once, so a partial array is freed by
+ * bf_request_clean() (unfilled entries are NULL). */
+static int bf_unpack_elems(struct bf_unpacker *u, char ***elems, size_t *n)
+{
+	uint32_t count;
+	int ret;
+
+	if (bf_rpack_count(&u->r, &count, BF_REQ_MAX_ELEMS, BF_WIRE_STR_MIN))
+		return -EINVAL;
+	*elems = bf_unpack_array(u, count, sizeof(**elems), &ret);
+	if (ret)
+		return ret;
+	*n = count;
+	for (size_t i = 0; i < count; i++) {
+		ret = bf_unpack_elem(u, &(*elems)[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void bf_free_elems(char ***elems, size_t *n)
+{
+	for (size_t i = 0; *elems && i < *n; i++)
+		free((*elems)[i]);
+	free(*elems);
+	*elems = NULL;
+	*n = 0;
+}
+
 int bf_request_pack(const struct bf_request *req, void **buf, size_t *len)
 {
 	struct bf_wpack w;
@@ -496,6 +612,9 @@ int bf_request_pack(const struct bf_request *req, void **buf, size_t *len)
 	bf_wpack_u32(&w, req->flags);
 	bf_wpack_str(&w, req->name, sizeof(req->name));
 	bf_pack_hookopts(&w, &req->opts);
+	bf_wpack_str(&w, req->set_name, sizeof(req->set_name));
+	bf_pack_elems(&w, req->add, req->nadd);
+	bf_pack_elems(&w, req->remove, req->nremove);
 	bf_pack_ruleset(&w, req->ruleset);
 	return bf_wpack_finish(&w, buf, len);
 }
@@ -511,12 +630,17 @@ static int bf_unpack_request(struct bf_unpacker *u, struct bf_request *req)
 	bf_rpack_u32(r, &req->flags);
 	bf_rpack_str(r, req->name, sizeof(req->name));
 	bf_unpack_hookopts(r, &req->opts);
+	bf_rpack_str(r, req->set_name, sizeof(req->set_name));
 	if (bf_rpack_error(r))
 		return -EINVAL;
 	if (req->flags & ~BF_WIRE_KNOWN_FLAGS)
 		return bf_rpack_reject(r);
 	req->cmd = cmd;
-	ret = bf_unpack_ruleset(u, &req->ruleset);
+	ret = bf_unpack_elems(u, &req->add, &req->nadd);
+	if (!ret)
+		ret = bf_unpack_elems(u, &req->remove, &req->nremove);
+	if (!ret)
+		ret = bf_unpack_ruleset(u, &req->ruleset);
 	if (ret)
 		return ret;
 	return bf_rpack_end(r);
@@ -540,6 +664,8 @@ int bf_request_unpack(const void *buf, size_t len, struct bf_request *req)
 void bf_request_clean(struct bf_request *req)
 {
 	bf_ruleset_free(&req->ruleset);
+	bf_free_elems(&req->add, &req->nadd);
+	bf_free_elems(&req->remove, &req->nremove);
 }
 
 int bf_response_pack(const struct bf_response *resp, void **buf, size_t *len)
@@ -553,6 +679,9 @@ int bf_response_pack(const struct bf_response *resp, void **buf, size_t *len)
 	bf_wpack_u32(&w, (uint32_t)resp->status);
 	bf_wpack_str(&w, resp->message, sizeof(resp->message));
 	bf_pack_ruleset(&w, resp->ruleset);
+	bf_wpack_u8(&w, resp->has_log);
+	if (resp->has_log)
+		bf_wpack_bytes(&w, &resp->log, sizeof(resp->log));
 	return bf_wpack_finish(&w, buf, len);
 }
 
@@ -573,6 +702,10 @@ static int bf_unpack_response(struct bf_unpacker *u, struct bf_response *resp)
 	ret = bf_unpack_ruleset(u, &resp->ruleset);
 	if (ret)
 		return ret;
+	if (bf_rpack_bool(r, &resp->has_log))
+		return -EINVAL;
+	if (resp->has_log && bf_rpack_bytes(r, &resp->log, sizeof(resp->log)))
+		return -EINVAL;
 	return bf_rpack_end(r);
 }
 
@@ -609,6 +742,8 @@ const char *bf_cmd_to_str(enum bf_cmd cmd)
 		[BF_CMD_CHAIN_ATTACH] = "chain attach",
 		[BF_CMD_CHAIN_UPDATE] = "chain update",
 		[BF_CMD_CHAIN_FLUSH] = "chain flush",
+		[BF_CMD_CHAIN_UPDATE_SET] = "chain update-set",
+		[BF_CMD_CHAIN_LOGS] = "chain logs",
 	};
 	/* clang-format on */
 	_Static_assert(ARRAY_SIZE(names) == _BF_CMD_MAX, "missing command name");
