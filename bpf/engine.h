@@ -71,9 +71,9 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } bf_log SEC(".maps");
 
-/* Per rule: when it last logged (CLOCK_BOOTTIME), for "log ... every". One
- * value shared by all CPUs, so the interval holds for the rule as a
- * whole. */
+/* Per rule: when it last logged (CLOCK_MONOTONIC, see bf_log_allowed()),
+ * for "log ... every". One value shared by all CPUs, so the interval holds
+ * for the rule as a whole; sized to the chain's rules by the daemon. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
@@ -289,13 +289,28 @@ static __always_inline int bf_match(struct bf_run *run, struct bf_matcher_rec *m
 	return m->negate ? !r : r;
 }
 
+/* Intervals from this one up are timed with the coarse clock. */
+#define BF_LOG_COARSE_NS (50ULL * 1000 * 1000)
+
+/* Netfilter programs may not read the coarse clock (kernel 6.18): their
+ * template defines BF_NO_COARSE_CLOCK and pays for the exact one. */
+#ifdef BF_NO_COARSE_CLOCK
+#define bf_coarse_ns() bpf_ktime_get_ns()
+#else
+#define bf_coarse_ns() bpf_ktime_get_coarse_ns()
+#endif
+
 /*
- * "log ... every D": whether rule @idx may log at @now. The swap makes
- * concurrent CPUs agree on one winner per interval.
+ * "log ... every D": whether rule @idx may log now. This runs for every
+ * packet the rule matches, logged or not, so it reads the cheap coarse
+ * clock (updated every tick, at most 10 ms late) when the interval is long
+ * enough not to notice, the exact one otherwise: both are CLOCK_MONOTONIC,
+ * and a rule always uses the same one. The swap makes concurrent CPUs
+ * agree on one winner per interval.
  */
-static __always_inline int bf_log_allowed(__u32 idx, __u64 every, __u64 now)
+static __always_inline int bf_log_allowed(__u32 idx, __u64 every)
 {
-	__u64 *last, prev;
+	__u64 *last, prev, now;
 
 	if (!every)
 		return 1;
@@ -304,8 +319,10 @@ static __always_inline int bf_log_allowed(__u32 idx, __u64 every, __u64 now)
 		bf_dbg("log timestamp %u lookup failed", idx);
 		return 0;
 	}
+	now = every >= BF_LOG_COARSE_NS ? bf_coarse_ns() : bpf_ktime_get_ns();
 	prev = *last;
-	if (now - prev < every)
+	/* The first entry: the clock may be younger than the interval. */
+	if (prev && now - prev < every)
 		return 0;
 	return __sync_val_compare_and_swap(last, prev, now) == prev;
 }
@@ -314,10 +331,9 @@ static __always_inline int bf_log_allowed(__u32 idx, __u64 every, __u64 now)
  * loses the entry: logging never holds a packet up. */
 static __noinline void bf_log_rule(struct bf_run *run, struct bf_rule_rec *rule, __u32 idx)
 {
-	__u64 now = bpf_ktime_get_boot_ns();
 	struct bf_log_entry *e;
 
-	if (!bf_log_allowed(idx, rule->log_every_ns, now))
+	if (!bf_log_allowed(idx, rule->log_every_ns))
 		return;
 	e = bpf_ringbuf_reserve(&bf_log, sizeof(*e), 0);
 	if (!e) {
@@ -327,7 +343,7 @@ static __noinline void bf_log_rule(struct bf_run *run, struct bf_rule_rec *rule,
 	/* The ring's memory holds older entries: nothing of them may show
 	 * through the fields this one leaves out. */
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = now;
+	e->ts_ns = bpf_ktime_get_boot_ns();
 	e->rule = idx;
 	e->pkt_len = run->pkt.len;
 	e->verdict = rule->verdict;
@@ -388,63 +404,53 @@ static long bf_rule_cb(__u64 index, void *data)
 	return 1;
 }
 
-/* jhash's mixing (lib/jhash.h), for bf_flow_prob(). */
-#define bf_rol32(w, s) (((w) << (s)) | ((w) >> (32 - (s))))
-#define bf_jhash_mix(a, b, c)                          \
-	do {                                           \
-		a -= c; a ^= bf_rol32(c, 4); c += b;   \
-		b -= a; b ^= bf_rol32(a, 6); a += c;   \
-		c -= b; c ^= bf_rol32(b, 8); b += a;   \
-		a -= c; a ^= bf_rol32(c, 16); c += b;  \
-		b -= a; b ^= bf_rol32(a, 19); a += c;  \
-		c -= b; c ^= bf_rol32(b, 4); b += a;   \
-	} while (0)
-#define bf_jhash_final(a, b, c)                         \
-	do {                                            \
-		c ^= b; c -= bf_rol32(b, 14);           \
-		a ^= c; a -= bf_rol32(c, 11);           \
-		b ^= a; b -= bf_rol32(a, 25);           \
-		c ^= b; c -= bf_rol32(b, 16);           \
-		a ^= c; a -= bf_rol32(c, 4);            \
-		b ^= a; b -= bf_rol32(a, 14);           \
-		c ^= b; c -= bf_rol32(b, 24);           \
-	} while (0)
+/*
+ * meta.flow_probability's hash, on 64-bit words: the BPF ISA has 64-bit
+ * multiplies, while 32-bit mixing such as jhash's costs a truncation per
+ * operation here. Each step is a bijection of the state for a given word,
+ * the finalizer is murmur3's fmix64: good avalanche, so any bit range of
+ * the result is uniform.
+ */
+#define BF_FLOW_SEED 0x6270666c6f770000ULL /* any constant: hashes never change */
+#define BF_FLOW_MUL 0x9e3779b97f4a7c15ULL
 
-#define BF_FLOW_SEED 0x62706674 /* any constant: the hash is the same forever */
-
-/* jhash of one end of a flow: its address (16 bytes) and port. */
-static __always_inline __u32 bf_hash_end(const __u8 *addr, __u16 port)
+static __always_inline __u64 bf_flow_step(__u64 h, __u64 w)
 {
-	__u32 w[4], a, b, c;
+	h = (h ^ w) * BF_FLOW_MUL;
+	return h ^ (h >> 29);
+}
+
+static __always_inline __u64 bf_fmix64(__u64 x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+/* One end of a flow: its address (16 bytes) and port. */
+static __always_inline __u64 bf_hash_end(const __u8 *addr, __u16 port)
+{
+	__u64 w[2];
 
 	__builtin_memcpy(w, addr, sizeof(w));
-	a = b = c = BF_FLOW_SEED + 20;
-	a += w[0];
-	b += w[1];
-	c += w[2];
-	bf_jhash_mix(a, b, c);
-	a += w[3];
-	b += port;
-	bf_jhash_final(a, b, c);
-	return c;
+	return bf_flow_step(bf_flow_step(BF_FLOW_SEED ^ port, w[0]), w[1]);
 }
 
 /*
  * meta.flow_probability's value: a hash of the 5-tuple, the same for every
  * packet of a flow and, the two ends being hashed apart and added, for both
  * directions of it (a chain on ingress and one on egress pick the same
- * connections). Big-endian, as matched. Packets without ports (ICMP,
- * non-first fragments) hash with ports 0.
+ * connections). Fixed: the same flow gets the same value in every chain,
+ * across reloads and reboots. Big-endian, as matched. Packets without
+ * ports (ICMP, non-first fragments) hash with ports 0.
  */
 static __always_inline __u32 bf_flow_prob(const struct bf_pkt *pkt)
 {
-	__u32 a, b, c;
+	__u64 h = bf_hash_end(pkt->saddr, pkt->sport) + bf_hash_end(pkt->daddr, pkt->dport);
 
-	a = b = c = BF_FLOW_SEED;
-	a += bf_hash_end(pkt->saddr, pkt->sport) + bf_hash_end(pkt->daddr, pkt->dport);
-	b += pkt->l4_proto;
-	bf_jhash_final(a, b, c);
-	return bpf_htonl(c);
+	return bpf_htonl(bf_fmix64(bf_flow_step(h, pkt->l4_proto)) >> 32);
 }
 
 /*

@@ -350,3 +350,21 @@ BF_TEST(e2e_nf_auto_priorities)
 	ASSERT_DROPPED(e2e_udp_in(&env, 40082), "UDP to 40082 (chain b, updated twice)");
 	ASSERT_DROPPED(e2e_udp_in(&env, 40083), "UDP to 40083 (chain a, updated twice)");
 }
+
+/* A socket-address chain without cgpath= is loaded, not attached: like a
+ * cgroup_skb chain, it has nowhere to go yet. */
+BF_TEST(e2e_sock_addr_loaded_without_cgpath)
+{
+	_cleanup_e2e_env_ struct e2e_env env = {};
+	_cleanup_e2e_out_ struct e2e_out out = {};
+
+	if (!e2e_env_setup(&env, E2E_DAEMON))
+		return;
+	ASSERT_BFCLI(&env.daemon, "chain set", "chain", "set", "--from-str",
+		     "chain e2e_sa BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4 ACCEPT\n"
+		     "    rule ip4.daddr eq 192.0.2.1 DROP\n");
+	e2e_bfcli(&env.daemon, &out, "chain", "get", "--name", "e2e_sa", NULL);
+	ASSERT_BFCLI_OK(&out, "chain get");
+	ASSERT_TRUE(e2e_contains(out.out, "chain e2e_sa BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4 ACCEPT"),
+		    "chain get:\n%s", out.out);
+}

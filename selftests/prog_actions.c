@@ -331,9 +331,10 @@ static uint32_t map_max_entries(int fd)
  * log on every hook: bare "log" (every header), a subset, each packet
  * logged by each logging rule it matches (CONTINUE included) with the
  * rule's verdict; "every 1s" lets one entry through for 100 runs of a
- * packet. Headers the hook or the packet lacks are left out (no link
- * header on cgroup_skb and netfilter, a TCP header cut short). A chain
- * without "log" gets a one-page ring.
+ * packet; once an interval is over (60ms: coarse clock, 1ms: exact
+ * clock) the next entry goes through. Headers the hook or the packet
+ * lacks are left out (no link header on cgroup_skb and netfilter, a TCP
+ * header cut short). A chain without "log" gets a one-page ring.
  */
 BF_TEST(prog_log)
 {
@@ -341,7 +342,9 @@ BF_TEST(prog_log)
 				   "rule tcp.dport 80 log transport every 1s ACCEPT\n"
 				   "rule udp.dport 53 log internet,transport DROP\n"
 				   "rule meta.l4_proto icmp log link,internet NEXT\n"
-				   "rule meta.l4_proto icmpv6 log internet counter CONTINUE\n";
+				   "rule meta.l4_proto icmpv6 log internet counter CONTINUE\n"
+				   "rule udp.dport 5353 log transport every 60ms CONTINUE\n"
+				   "rule udp.dport 5353 log transport every 1ms CONTINUE\n";
 	const uint8_t all = BF_LOG_LINK | BF_LOG_INTERNET | BF_LOG_TRANSPORT;
 	const struct pkt_spec tcp4 = PKT_TCP4(.payload = 100), tcp6 = PKT_TCP6(.ip4_optlen = 0);
 	const struct pkt_spec tcp_opts = PKT_TCP4(.ip4_optlen = 12, .tcp_flags = PKT_TCP_SYN);
@@ -350,6 +353,7 @@ BF_TEST(prog_log)
 	/* Cut inside the TCP header: IP whole, transport not (no run on XDP
 	 * is needed for that). */
 	const struct pkt_spec cut = PKT_TCP4(.truncate = PKT_ETH_HLEN + 20 + 14);
+	const struct pkt_spec mdns = PKT_UDP4(.dport = 5353);
 	static struct log_rd rd;
 
 	for_each_hook(hook, TPROG_HOOKS_ALL) {
@@ -407,6 +411,18 @@ BF_TEST(prog_log)
 			log_check(&t, &rd.e[6], &cut, 0, BF_VERDICT_CONTINUE, all, t0,
 				  "TCP header cut");
 		}
+
+		/* Intervals end: a long one (the coarse clock) and a short one
+		 * (the exact clock). */
+		if (ASSERT_OK(tprog_run(&t, &mdns, &five, &v), "test run") && log_read(rb, &rd))
+			ASSERT_TRUE(rd.n >= 2 && rd.e[0].rule == 5 && rd.e[1].rule == 6,
+				    "every 60ms and 1ms on %s: %zu entries", tprog_hook_name(hook),
+				    rd.n);
+		usleep(150 * 1000);
+		if (ASSERT_OK(tprog_run(&t, &mdns, NULL, &v), "test run") && log_read(rb, &rd))
+			ASSERT_TRUE(rd.n == 2 && rd.e[0].rule == 5 && rd.e[1].rule == 6,
+				    "every 60ms and 1ms, 150ms later, on %s: %zu entries",
+				    tprog_hook_name(hook), rd.n);
 next:
 		ring_buffer__free(rb);
 		tprog_close(&t);

@@ -5,6 +5,7 @@
  * dynptr. The family is the hook's (state->pf).
  */
 #define BF_HCTX struct bpf_dynptr
+#define BF_NO_COARSE_CLOCK
 
 #include "common.h"
 

@@ -34,6 +34,10 @@ bool bf_chain_attachable(const struct bf_chain *chain)
 		return bf_chain_has_opt(chain, BF_HOOKOPT_IFINDEX);
 	case BF_HOOK_CGROUP_SKB_INGRESS:
 	case BF_HOOK_CGROUP_SKB_EGRESS:
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT4:
+	case BF_HOOK_CGROUP_SOCK_ADDR_CONNECT6:
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG4:
+	case BF_HOOK_CGROUP_SOCK_ADDR_SENDMSG6:
 		return bf_chain_has_opt(chain, BF_HOOKOPT_CGPATH);
 	default:
 		/* Netfilter needs nothing: both families and priorities 1-2
