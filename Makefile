@@ -31,9 +31,11 @@ DAEMON_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(DAEMON_SRCS))
 CLI_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard userspace/cli/*.c))
 SELFTEST_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard selftests/*.c))
 UNIT_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard selftests/unit/*.c))
+BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard selftests/bench/*.c)) \
+	      $(BUILD)/obj/selftests/pkt.o
 
 BINS := $(BUILD)/bin/bpfilter $(BUILD)/bin/bfcli $(BUILD)/bin/bf_selftests \
-	$(BUILD)/bin/bf_unit
+	$(BUILD)/bin/bf_unit $(BUILD)/bin/bf_bench
 
 .PHONY: all deps check unit selftests demo bench install clean format
 all: $(BINS)
@@ -96,6 +98,10 @@ $(BUILD)/bin/bf_unit: $(UNIT_OBJS) $(BUILD)/lib/libbpfilter.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check 2>/dev/null)
 
+$(BUILD)/bin/bf_bench: $(BENCH_OBJS) $(DAEMON_OBJS) $(BUILD)/lib/libbpfilter.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 unit: deps
 	$(MAKE) $(BUILD)/bin/bf_unit
 	$(BUILD)/bin/bf_unit
@@ -110,6 +116,12 @@ check: deps
 	./scripts/mount-bpffs.sh
 	$(BUILD)/bin/bf_unit
 	$(BUILD)/bin/bf_selftests $(if $(T),-t $(T))
+
+# Fails on a load failure or a wrong verdict, never on timing.
+bench: deps
+	$(MAKE) all
+	./scripts/mount-bpffs.sh
+	$(BUILD)/bin/bf_bench $(if $(BENCH_QUICK),--quick) --json $(BUILD)/bench/results.json
 
 demo: deps
 	$(MAKE) all

@@ -157,7 +157,9 @@ expect_ping() {
 }
 
 start_daemon() {
-	"$BIN/bpfilter" --transient --socket "$SOCK" >"$WORK/daemon.log" 2>&1 &
+	# Its own run directory: a bpfilter service may be running (and holds
+	# /run/bpfilter/daemon.lock).
+	"$BIN/bpfilter" --transient --run-dir "$WORK/run" --socket "$SOCK" >"$WORK/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	echo "$DAEMON_PID" >>"$PIDFILE"
 	for _ in $(seq 100); do
