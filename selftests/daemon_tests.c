@@ -88,27 +88,6 @@ static void dt_sleep_ms(unsigned int ms)
 		;
 }
 
-/* Wait up to @timeout_ms for @pid, SIGKILL past that. Its exit status, -1
- * if a signal ended it. */
-static int dt_reap(pid_t pid, int timeout_ms)
-{
-	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	int status;
-
-	if (pfd >= 0) {
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
-
-		while (poll(&p, 1, timeout_ms) < 0 && errno == EINTR)
-			;
-		if (!p.revents)
-			kill(pid, SIGKILL);
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -1;
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 /*
  * Run @argv with stdout on @ofd and stderr on @efd; $NOTIFY_SOCKET set to
@@ -178,7 +157,7 @@ static int dt_run(char *const argv[], struct e2e_out *out)
 	pid = dt_spawn(argv, ofd, efd, NULL);
 	if (pid < 0)
 		return out->status;
-	out->status = dt_reap(pid, DT_RUN_MS);
+	out->status = e2e_reap(pid, DT_RUN_MS);
 	out->out = dt_read_fd(ofd);
 	out->err = dt_read_fd(efd);
 	if (bf_test_verbose())
@@ -286,7 +265,7 @@ static void dt_env_teardown(struct dt_env *env)
 
 		if (d->pid) {
 			kill(d->pid, SIGKILL);
-			dt_reap(d->pid, DT_STOP_MS);
+			e2e_reap(d->pid, DT_STOP_MS);
 			d->pid = 0;
 		}
 		if (failed || bf_test_verbose())
@@ -438,7 +417,7 @@ static int dt_stop(struct dt_daemon *d)
 	if (!d->pid)
 		return -1;
 	kill(d->pid, SIGTERM);
-	status = dt_reap(d->pid, DT_STOP_MS);
+	status = e2e_reap(d->pid, DT_STOP_MS);
 	d->pid = 0;
 	return status;
 }
@@ -669,7 +648,7 @@ BF_TEST(daemon_kill9_restart)
 	if (!first)
 		return;
 	kill(first->pid, SIGKILL);
-	dt_reap(first->pid, DT_STOP_MS);
+	e2e_reap(first->pid, DT_STOP_MS);
 	first->pid = 0;
 	dt_path(lock, sizeof(lock), env.run_dir, "daemon.lock");
 	ASSERT_TRUE(dt_exists(lock) && dt_exists(first->sock),
@@ -934,7 +913,7 @@ static void dt_check_notify(bool abstract)
 	kill(d->pid, SIGTERM);
 	dt_notify_recv(fd, DT_STOP_MS, msg, sizeof(msg));
 	ASSERT_TRUE(!strcmp(msg, "STOPPING=1"), "notification '%s', expected 'STOPPING=1'", msg);
-	ASSERT_EQ(dt_reap(d->pid, DT_STOP_MS), 0, "exit status");
+	ASSERT_EQ(e2e_reap(d->pid, DT_STOP_MS), 0, "exit status");
 	d->pid = 0;
 }
 

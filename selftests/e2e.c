@@ -147,7 +147,7 @@ static int e2e_pidfd_open(pid_t pid)
  * Wait up to @timeout_ms for @pid, killing it (SIGKILL) past the deadline.
  * Returns its exit status, -1 if a signal ended it.
  */
-static int e2e_reap(pid_t pid, int timeout_ms)
+int e2e_reap(pid_t pid, int timeout_ms)
 {
 	_cleanup_close_ int pfd = e2e_pidfd_open(pid);
 	int status;

@@ -115,6 +115,10 @@ void e2e_env_teardown(struct e2e_env *env);
  * first e2e_env_setup(). */
 void e2e_remove_stale(void);
 
+/* Wait for @pid, SIGKILL past @timeout_ms. Its exit status, -1 if a
+ * signal ended it. */
+int e2e_reap(pid_t pid, int timeout_ms);
+
 /* Binary @name next to the running bf_selftests (build/bin/). */
 const char *e2e_bin(const char *name);
 

@@ -28,27 +28,6 @@
 
 static unsigned int nsu_next_id;
 
-/* Wait for @pid, killing it past @ms. Its exit status, -1 if a signal
- * ended it. */
-static int nsu_reap(pid_t pid, int ms)
-{
-	_cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	int status;
-
-	if (pfd >= 0) {
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
-
-		while (poll(&p, 1, ms) < 0 && errno == EINTR)
-			;
-		if (!p.revents)
-			kill(pid, SIGKILL);
-	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -1;
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 int nsu_cmd(const char *fmt, ...)
 {
@@ -82,7 +61,7 @@ int nsu_cmd(const char *fmt, ...)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	return nsu_reap(pid, NSU_TIMEOUT_MS);
+	return e2e_reap(pid, NSU_TIMEOUT_MS);
 }
 
 char *nsu_output(const char *fmt, ...)
@@ -232,7 +211,7 @@ int nsu_bfcli(const char *sock, nsu_enter_fn enter, const void *arg, struct e2e_
 		return out->status;
 	if (!pid)
 		nsu_bfcli_exec(argv, enter, arg, ofd, efd);
-	out->status = nsu_reap(pid, NSU_TIMEOUT_MS);
+	out->status = e2e_reap(pid, NSU_TIMEOUT_MS);
 	out->out = nsu_read_fd(ofd);
 	out->err = nsu_read_fd(efd);
 	if (bf_test_verbose())
