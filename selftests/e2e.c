@@ -329,6 +329,18 @@ static void e2e_remove_stale_cgroups(void)
 }
 
 /* /tmp/bf-selftest-<pid>... of runs that are over. */
+/* The default run directory of this process's daemons: a persistent
+ * daemon leaves its state file there. */
+static void e2e_remove_run_dir(pid_t pid)
+{
+	char path[64], file[96];
+
+	snprintf(path, sizeof(path), "/tmp/bf-selftest-%d.run", (int)pid);
+	snprintf(file, sizeof(file), "%s/state", path);
+	unlink(file);
+	rmdir(path);
+}
+
 static void e2e_remove_stale_files(void)
 {
 	static const char prefix[] = "bf-selftest-";
@@ -346,7 +358,8 @@ static void e2e_remove_stale_files(void)
 		if (e2e_owner_alive(owner))
 			continue;
 		snprintf(path, sizeof(path), "/tmp/%s", de->d_name);
-		unlink(path);
+		if (unlink(path) && errno == EISDIR)
+			e2e_remove_run_dir(strtol(de->d_name + strlen(prefix), NULL, 10));
 	}
 	closedir(dir);
 }
@@ -864,6 +877,7 @@ void e2e_env_teardown(struct e2e_env *env)
 		e2e_daemon_release(&env->daemon, e2e_nfailures != env->nfailures_at_start);
 	e2e_netns_destroy(&env->ns);
 	e2e_cgroup_destroy(&env->cg);
+	e2e_remove_run_dir(getpid());
 	env->flags = 0;
 }
 
