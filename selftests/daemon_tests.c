@@ -241,21 +241,6 @@ static int dt_count_entries(const char *path)
 	return n;
 }
 
-static void dt_print_log(const struct dt_daemon *d)
-{
-	_cleanup_fclose_ FILE *f = fopen(d->log, "re");
-	char line[1024];
-
-	if (!f)
-		return;
-	fprintf(stderr, "  ---- %s (libbpf lines left out) ----\n", d->log);
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "libbpf: ", 8))
-			fprintf(stderr, "  | %s", line);
-	}
-	fprintf(stderr, "  ---- end of daemon log ----\n");
-}
-
 static void dt_env_teardown(struct dt_env *env)
 {
 	bool failed = e2e_nfailures != env->nfailures_at_start;
@@ -269,7 +254,7 @@ static void dt_env_teardown(struct dt_env *env)
 			d->pid = 0;
 		}
 		if (failed || bf_test_verbose())
-			dt_print_log(d);
+			e2e_print_log(d->log);
 	}
 	env->ndaemons = 0;
 	if (env->mounted && umount2(env->bpffs, MNT_DETACH))

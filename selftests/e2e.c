@@ -168,7 +168,7 @@ int e2e_reap(pid_t pid, int timeout_ms)
 }
 
 /* Run @argv, output discarded (shown with -v). Returns its exit status. */
-static int e2e_run(char *const argv[])
+int e2e_run(char *const argv[])
 {
 	pid_t pid = fork();
 
@@ -482,12 +482,17 @@ bool e2e_daemon_alive(struct e2e_daemon *d)
 /* The daemon's own lines: with -v debug, libbpf's drown them. */
 void e2e_daemon_print_log(const struct e2e_daemon *d)
 {
-	_cleanup_fclose_ FILE *f = fopen(d->log, "re");
+	e2e_print_log(d->log);
+}
+
+void e2e_print_log(const char *path)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	char line[1024];
 
 	if (!f)
 		return;
-	fprintf(stderr, "  ---- daemon log (%s, libbpf lines left out) ----\n", d->log);
+	fprintf(stderr, "  ---- daemon log (%s, libbpf lines left out) ----\n", path);
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "libbpf: ", 8))
 			fprintf(stderr, "  | %s", line);

@@ -130,6 +130,11 @@ int e2e_daemon_stop(struct e2e_daemon *d, bool keep_log);
 /* The daemon process still exists (has not exited). */
 bool e2e_daemon_alive(struct e2e_daemon *d);
 void e2e_daemon_print_log(const struct e2e_daemon *d);
+/* Print a daemon log file on stderr, without libbpf's lines. */
+void e2e_print_log(const char *path);
+/* Run @argv (NULL-terminated), output discarded unless -v, killed past
+ * 10 s. Its exit status. */
+int e2e_run(char *const argv[]);
 
 /*
  * Run "bfcli --socket SOCK ARGS...": the arguments end with NULL. Frees what

@@ -34,7 +34,6 @@ int nsu_cmd(const char *fmt, ...)
 	char line[512], *argv[NSU_MAX_ARGS], *save = NULL;
 	size_t argc = 0;
 	va_list ap;
-	pid_t pid;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -46,22 +45,7 @@ int nsu_cmd(const char *fmt, ...)
 		argv[argc++] = w;
 	argv[argc] = NULL;
 
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		int null = open("/dev/null", O_RDWR);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(null, STDIN_FILENO);
-		if (!bf_test_verbose()) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	return e2e_reap(pid, NSU_TIMEOUT_MS);
+	return e2e_run(argv);
 }
 
 char *nsu_output(const char *fmt, ...)
