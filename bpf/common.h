@@ -2,6 +2,17 @@
 #ifndef BF_BPF_COMMON_H
 #define BF_BPF_COMMON_H
 
+/*
+ * The program contexts of XDP, TC, cgroup_skb and sock_addr programs
+ * (xdp_md, __sk_buff, bpf_sock_addr) are UAPI: the verifier rewrites their
+ * accesses, their layout never moves, so they need no CO-RE relocation.
+ * Without relocations libbpf doesn't parse the kernel's BTF (5 MB, 15 to 50
+ * ms) for every chain load. Templates that read kernel-internal structures
+ * (netfilter's bpf_nf_ctx) define BF_CORE before including this file.
+ */
+#ifndef BF_CORE
+#define BPF_NO_PRESERVE_ACCESS_INDEX
+#endif
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>

@@ -2,8 +2,10 @@
 /*
  * The rule engine every template runs: rules, matchers and sets live in
  * maps filled by the daemon; the program itself is the same whatever the
- * ruleset. Rules are walked in order with bpf_loop(); the first terminal
- * verdict wins, else the chain's policy applies.
+ * ruleset. A classifier built by the daemon (decision trees, abi.h) gives
+ * the few rules that can match the packet; those run in chain order with
+ * bpf_loop(): the first terminal verdict wins, else the chain's policy
+ * applies.
  *
  * The including template defines BF_HCTX, the type of its handle on the
  * packet (kept in struct bf_run for the actions), and after including this
@@ -81,11 +83,35 @@ struct {
 	__uint(max_entries, 1);
 } bf_log_ts SEC(".maps");
 
+/* The classifier: decision tree nodes, and the leaves' rule lists (see
+ * struct bf_cls_node). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct bf_cls_node);
+	__uint(max_entries, 1);
+} bf_cls_nodes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} bf_cls_list SEC(".maps");
+
 #define bf_dbg(fmt, ...)                                          \
 	do {                                                      \
 		if (bf_cfg.debug)                                 \
 			bpf_printk("bpfilter: " fmt, ##__VA_ARGS__); \
 	} while (0)
+
+/* The classifier's walk: per tree, the leaf's candidates left [pos, end)
+ * and the next one (bf_cls_head()). */
+struct bf_cls_walk {
+	__u32 pos[BF_CLS_MAX_TREES];
+	__u32 end[BF_CLS_MAX_TREES];
+	__u32 head[BF_CLS_MAX_TREES];
+};
 
 struct bf_run {
 	struct bf_pkt pkt;
@@ -103,6 +129,7 @@ struct bf_run {
 	 * bf_pkt: no rule matches them. */
 	__u16 l3_off;
 	__u16 l4_off;
+	struct bf_cls_walk walk;
 };
 
 /*
@@ -353,11 +380,14 @@ static __noinline void bf_log_rule(struct bf_run *run, struct bf_rule_rec *rule,
 	bpf_ringbuf_submit(e, 0);
 }
 
-static long bf_rule_cb(__u64 index, void *data)
+/*
+ * Rule @idx on the packet: its matchers, then, if they all match, its
+ * actions. Returns 1 when the rule ends the walk (a terminal verdict, or an
+ * error), 0 to go on.
+ */
+static __always_inline long bf_rule_eval(struct bf_run *run, __u32 idx)
 {
-	struct bf_run *run = data;
 	struct bf_rule_rec *rule;
-	__u32 idx = index;
 	__u32 j;
 
 	rule = bpf_map_lookup_elem(&bf_rules, &idx);
@@ -390,7 +420,8 @@ static long bf_rule_cb(__u64 index, void *data)
 	if (rule->flags & BF_RULE_COUNTER)
 		bf_count(idx, run->pkt.len);
 	if (rule->flags & BF_RULE_MARK) {
-		/* Later rules match the new mark. */
+		/* Later rules match the new mark (the classifier never
+		 * branches on the mark, see cls.c). */
 		run->pkt.mark = bpf_htonl(rule->mark);
 		bf_tmpl_set_mark(run, rule->mark);
 	}
@@ -402,6 +433,124 @@ static long bf_rule_cb(__u64 index, void *data)
 		bf_tmpl_redirect(run, rule);
 	run->verdict = rule->verdict;
 	return 1;
+}
+
+#define BF_CLS_NONE 0xffffffffU
+
+/* The next candidate of tree @t, BF_CLS_NONE past its leaf's end. */
+static __always_inline __u32 bf_cls_head(struct bf_cls_walk *w, __u32 t)
+{
+	__u32 pos = w->pos[t];
+	__u32 *rule;
+
+	if (pos >= w->end[t])
+		return BF_CLS_NONE;
+	rule = bpf_map_lookup_elem(&bf_cls_list, &pos);
+	if (!rule) {
+		bf_dbg("classifier list entry %u lookup failed", pos);
+		return BF_CLS_NONE;
+	}
+	return *rule;
+}
+
+/*
+ * Walk tree @t down to the leaf the packet falls in, whose candidates are
+ * then list entries [pos, end): returns how many, or -1. Array lookups,
+ * which the verifier inlines: a few instructions a level. Global functions
+ * (here and below) are verified once, not once per call site and state.
+ */
+__noinline int bf_cls_leaf(const struct bf_pkt *pkt, struct bf_cls_walk *w, __u32 t)
+{
+	const __u32 *words = (const __u32 *)pkt;
+	__u32 idx = t;
+	int d;
+
+	if (!pkt || !w || t >= BF_CLS_MAX_TREES)
+		return -1;
+	/* The verifier would track the bound on a copy of t: mask the one
+	 * used, hidden from the compiler, which knows the check made it
+	 * redundant. */
+	asm volatile("" : "+r"(t));
+	t &= BF_CLS_MAX_TREES - 1;
+	for (d = 0; d < BF_CLS_MAX_DEPTH; d++) {
+		struct bf_cls_node *n = bpf_map_lookup_elem(&bf_cls_nodes, &idx);
+		__u32 v;
+
+		if (!n) {
+			bf_dbg("classifier node %u lookup failed", idx);
+			return -1;
+		}
+		if (!n->bits) {
+			w->pos[t] = n->base;
+			w->end[t] = n->base + n->count;
+			w->head[t] = bf_cls_head(w, t);
+			return n->count;
+		}
+		v = bpf_ntohl(words[n->word & (sizeof(*pkt) / 4 - 1)]);
+		idx = n->base + ((v >> (n->shift & 31)) & ((1U << (n->bits & 31)) - 1));
+	}
+	bf_dbg("classifier tree %u deeper than %d", t, BF_CLS_MAX_DEPTH);
+	return -1;
+}
+
+/*
+ * The lowest-numbered candidate left in all the trees' leaves, taken off
+ * its list; -1 when none is left. Rules thus run in chain order whichever
+ * tree holds them: CONTINUE rules and marks see what a linear walk sees.
+ */
+__noinline int bf_cls_next(struct bf_cls_walk *w)
+{
+	__u32 best = BF_CLS_NONE, bt = 0;
+	__u32 t;
+
+	if (!w)
+		return -1;
+	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
+		if (t >= bf_cfg.ntrees)
+			break;
+		if (w->head[t] < best) {
+			best = w->head[t];
+			bt = t;
+		}
+	}
+	if (best == BF_CLS_NONE)
+		return -1;
+	bt &= BF_CLS_MAX_TREES - 1;
+	w->pos[bt]++;
+	w->head[bt] = bf_cls_head(w, bt);
+	return best & 0x7fffffff;
+}
+
+static long bf_cls_step(__u64 index, void *data)
+{
+	struct bf_run *run = data;
+	int idx = bf_cls_next(&run->walk);
+
+	if (idx < 0)
+		return 1;
+	return bf_rule_eval(run, idx);
+}
+
+/* Run the candidates of every tree in rule order until one ends the walk. */
+static __always_inline void bf_cls_run(struct bf_run *run)
+{
+	__u32 total = 0;
+	__u32 t;
+
+	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
+		int n;
+
+		if (t >= bf_cfg.ntrees)
+			break;
+		n = bf_cls_leaf(&run->pkt, &run->walk, t);
+		if (n < 0) {
+			run->error = 1;
+			return;
+		}
+		total += n;
+	}
+	if (total)
+		bpf_loop(total, bf_cls_step, run, 0);
 }
 
 /*
@@ -467,7 +616,7 @@ static __always_inline __u32 bf_run_rules(struct bf_run *run)
 	if (bf_cfg.flow_prob)
 		run->pkt.flow_prob = bf_flow_prob(&run->pkt);
 	if (nrules)
-		bpf_loop(nrules, bf_rule_cb, run, 0);
+		bf_cls_run(run);
 	if (run->error) {
 		bf_count(nrules + 1, run->pkt.len);
 		return bf_cfg.policy;

@@ -6,6 +6,8 @@
  */
 #define BF_HCTX struct bpf_dynptr
 #define BF_NO_COARSE_CLOCK
+/* bpf_nf_ctx and nf_hook_state are kernel-internal: CO-RE relocated. */
+#define BF_CORE
 
 #include "common.h"
 

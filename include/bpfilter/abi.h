@@ -202,6 +202,29 @@ struct bf_lpm_key {
 	__u8 data[BF_LPM_DATA_MAX];
 };
 
+/*
+ * The classifier (see docs/performance.md): the rules are split into at
+ * most BF_CLS_MAX_TREES groups, and each group into a decision tree whose
+ * leaves list, in rule order, the only rules of the group that can match a
+ * packet reaching them. An inner node picks its child from a window of bits
+ * of one field of struct bf_pkt: the field's 32-bit big-endian word @word,
+ * read as a number, shifted right by @shift and cut to @bits bits, is the
+ * index of the child among the 2^bits from node @base. A leaf (bits == 0)
+ * is the @count rule indexes from position @base of the list map.
+ */
+#define BF_CLS_MAX_TREES 4
+#define BF_CLS_MAX_DEPTH 12
+#define BF_CLS_MAX_BITS 16
+
+struct bf_cls_node {
+	__u32 base;
+	__u32 count;
+	__u8 word;
+	__u8 shift;
+	__u8 bits;
+	__u8 pad;
+};
+
 struct bf_counter {
 	__u64 packets;
 	__u64 bytes;
@@ -237,7 +260,8 @@ struct bf_cfg {
 	__u8 debug; /* log failed kernel calls with bpf_printk */
 	__u8 flow_prob; /* some rule uses meta.flow_probability */
 	__u8 flow_hash; /* some rule uses meta.flow_hash */
-	__u8 pad[3];
+	__u8 ntrees; /* classifier trees: roots are nodes 0..ntrees-1 */
+	__u8 pad[2];
 };
 
 #endif /* BPFILTER_ABI_H */

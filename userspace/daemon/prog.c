@@ -13,6 +13,7 @@
 
 #include "lib/helper.h"
 #include "log.h"
+#include "cls.h"
 #include "tmpl.h"
 #include "xlate.h"
 
@@ -21,7 +22,28 @@ static const char *const bf_map_names[_BF_MAP_MAX] = {
 	[BF_MAP_SETS] = "bf_sets",	     [BF_MAP_SET_ELEMS] = "bf_set_elems",
 	[BF_MAP_SET_LPM] = "bf_set_lpm",    [BF_MAP_COUNTERS] = "bf_counters",
 	[BF_MAP_LOG] = "bf_log",	     [BF_MAP_LOG_TS] = "bf_log_ts",
+	[BF_MAP_CLS_NODES] = "bf_cls_nodes", [BF_MAP_CLS_LIST] = "bf_cls_list",
 };
+
+/* A chain translated for its maps, before load: the classifier is built
+ * from the matcher records and sizes two of the maps. */
+struct bf_prog_recs {
+	struct bf_rule_rec *rules;
+	struct bf_matcher_rec *matchers;
+	uint32_t *first;
+	uint16_t *count;
+	uint32_t nmatchers;
+	struct bf_cls cls;
+};
+
+static void bf_prog_recs_free(struct bf_prog_recs *recs)
+{
+	free(recs->rules);
+	free(recs->matchers);
+	free(recs->first);
+	free(recs->count);
+	bf_cls_free(&recs->cls);
+}
 
 static int bf_err(char *err, size_t len, int r, const char *fmt, ...)
 {
@@ -70,13 +92,12 @@ static size_t bf_log_size(const struct bf_chain *chain)
 }
 
 /* Size the maps to the chain before load; a map can't be empty. */
-static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain)
+static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain,
+			     const struct bf_prog_recs *recs)
 {
-	size_t nmatchers = 0, nexact = 0, nlpm = 0;
+	size_t nmatchers = recs->nmatchers, nexact = 0, nlpm = 0;
 	int r;
 
-	for (size_t i = 0; i < chain->nrules; i++)
-		nmatchers += chain->rules[i].nmatchers;
 	for (size_t i = 0; i < chain->nsets; i++) {
 		if (bf_set_is_prefix(&chain->sets[i]))
 			nlpm += chain->sets[i].nelems;
@@ -92,36 +113,80 @@ static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain)
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_COUNTERS), chain->nrules + 2);
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_LOG), bf_log_size(chain));
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_LOG_TS), bf_max1(chain->nrules));
+	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_CLS_NODES),
+					  bf_max1(recs->cls.nnodes));
+	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_CLS_LIST),
+					  bf_max1(recs->cls.nlist));
 	return r;
 }
 
-static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain)
+static int bf_prog_translate(const struct bf_chain *chain, struct bf_prog_recs *recs)
 {
-	int rules_fd = prog->maps[BF_MAP_RULES];
-	int matchers_fd = prog->maps[BF_MAP_MATCHERS];
 	uint32_t next = 0;
 	int r;
 
+	for (size_t i = 0; i < chain->nrules; i++)
+		recs->nmatchers += chain->rules[i].nmatchers;
+	recs->rules = calloc(bf_max1(chain->nrules), sizeof(*recs->rules));
+	recs->first = calloc(bf_max1(chain->nrules), sizeof(*recs->first));
+	recs->count = calloc(bf_max1(chain->nrules), sizeof(*recs->count));
+	recs->matchers = calloc(bf_max1(recs->nmatchers), sizeof(*recs->matchers));
+	if (!recs->rules || !recs->first || !recs->count || !recs->matchers)
+		return -ENOMEM;
+
 	for (uint32_t i = 0; i < chain->nrules; i++) {
 		const struct bf_rule *rule = &chain->rules[i];
-		struct bf_rule_rec rec;
 
-		bf_xlate_rule(rule, next, &rec);
+		bf_xlate_rule(rule, next, &recs->rules[i]);
+		recs->first[i] = next;
+		recs->count[i] = rule->nmatchers;
 		for (size_t j = 0; j < rule->nmatchers; j++, next++) {
-			struct bf_matcher_rec mrec;
-
-			r = bf_xlate_matcher(chain, &rule->matchers[j], &mrec);
-			if (r)
-				return r;
-			r = bpf_map_update_elem(matchers_fd, &next, &mrec, BPF_ANY);
+			r = bf_xlate_matcher(chain, &rule->matchers[j], &recs->matchers[next]);
 			if (r)
 				return r;
 		}
-		r = bpf_map_update_elem(rules_fd, &i, &rec, BPF_ANY);
-		if (r)
-			return r;
+	}
+	return bf_cls_build(recs->matchers, recs->first, recs->count, chain->nrules, &recs->cls);
+}
+
+/*
+ * Write @n values to array map @fd from key 0: in batches, one system call
+ * for many entries (a million rules would otherwise take seconds).
+ */
+static int bf_array_fill(int fd, const void *values, size_t vsize, uint32_t n)
+{
+	enum { BATCH = 65536 };
+	_cleanup_free_ uint32_t *keys = malloc(sizeof(*keys) * (n < BATCH ? n + 1 : BATCH));
+
+	if (!keys)
+		return -ENOMEM;
+	for (uint32_t done = 0; done < n;) {
+		uint32_t cnt = n - done < BATCH ? n - done : BATCH;
+
+		for (uint32_t i = 0; i < cnt; i++)
+			keys[i] = done + i;
+		if (bpf_map_update_batch(fd, keys, (const uint8_t *)values + (size_t)done * vsize,
+					 &cnt, NULL))
+			return -errno;
+		done += cnt;
 	}
 	return 0;
+}
+
+static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain,
+			      const struct bf_prog_recs *recs)
+{
+	int r;
+
+	r = bf_array_fill(prog->maps[BF_MAP_RULES], recs->rules, sizeof(*recs->rules),
+			  chain->nrules);
+	r = r ?: bf_array_fill(prog->maps[BF_MAP_MATCHERS], recs->matchers,
+			       sizeof(*recs->matchers), recs->nmatchers);
+	r = r ?: bf_array_fill(prog->maps[BF_MAP_CLS_NODES], recs->cls.nodes,
+			       sizeof(*recs->cls.nodes), recs->cls.nnodes);
+	r = r ?: bf_array_fill(prog->maps[BF_MAP_CLS_LIST], recs->cls.list,
+			       sizeof(*recs->cls.list), recs->cls.nlist);
+	return r;
 }
 
 static int bf_prog_fill_sets(struct bf_prog *prog, const struct bf_chain *chain)
@@ -197,8 +262,8 @@ static void bf_prog_dump_bytecode(const struct bf_prog *prog, const char *chain)
 		bf_warn("bpftool could not dump chain '%s'", chain);
 }
 
-static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl, struct bf_prog *p,
-			 char *err, size_t errlen)
+static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl,
+			 struct bf_prog_recs *recs, struct bf_prog *p, char *err, size_t errlen)
 {
 	char name[BF_PROG_NAME_LEN + 1];
 	int r;
@@ -213,9 +278,14 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl, str
 		return bf_err(err, errlen, -E2BIG, "chain '%s' has too many sets", chain->name);
 
 	p->nrules = chain->nrules;
+	r = bf_prog_translate(chain, recs);
+	if (r)
+		return bf_err(err, errlen, r, "cannot translate the rules of chain '%s': %s",
+			      chain->name, strerror(-r));
 	bf_xlate_cfg(chain, bf_log_bpf_enabled(), tmpl->cfg);
+	tmpl->cfg->ntrees = recs->cls.ntrees;
 
-	r = bf_prog_size_maps(tmpl, chain);
+	r = bf_prog_size_maps(tmpl, chain, recs);
 	if (r)
 		return bf_err(err, errlen, r, "cannot size the maps of chain '%s': %s", chain->name,
 			      strerror(-r));
@@ -228,7 +298,7 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl, str
 		return bf_err(err, errlen, r, "cannot keep the program of chain '%s': %s",
 			      chain->name, strerror(-r));
 
-	r = bf_prog_fill_rules(p, chain);
+	r = bf_prog_fill_rules(p, chain, recs);
 	r = r ?: bf_prog_fill_sets(p, chain);
 	if (r)
 		return bf_err(err, errlen, r, "cannot fill the maps of chain '%s': %s",
@@ -239,13 +309,15 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl, str
 int bf_prog_load(const struct bf_chain *chain, struct bf_prog **prog, char *err, size_t errlen)
 {
 	_cleanup_bf_prog_ struct bf_prog *p = bf_prog_alloc();
+	struct bf_prog_recs recs = {};
 	struct bf_tmpl tmpl;
 	int r;
 
 	if (!p)
 		return bf_err(err, errlen, -ENOMEM, "out of memory");
-	r = bf_prog_build(chain, &tmpl, p, err, errlen);
+	r = bf_prog_build(chain, &tmpl, &recs, p, err, errlen);
 	bf_tmpl_close(&tmpl);
+	bf_prog_recs_free(&recs);
 	if (r)
 		return r;
 	if (bf_log_bytecode_enabled())

@@ -25,6 +25,9 @@ enum bf_map_id {
 	BF_MAP_LOG,
 	/* Per rule, when it last logged, for "log ... every" ("bf_log_ts"). */
 	BF_MAP_LOG_TS,
+	/* The classifier (cls.h): tree nodes and the leaves' rule lists. */
+	BF_MAP_CLS_NODES,
+	BF_MAP_CLS_LIST,
 	_BF_MAP_MAX,
 };
 

@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Decision trees over bit windows of the packet's fields, in the manner of
+ * HiCuts (equal-size cuts of one field per node, a space budget) with
+ * EffiCuts' separation of rules that are wide in different fields into
+ * separate trees, so that a rule wide in a field is not copied into every
+ * child of a cut on that field.
+ *
+ * Each rule is seen as a box: per field ("dimension": an aligned 1, 2 or
+ * 4-byte field of struct bf_pkt), the interval of values its matchers
+ * allow. Only what a rule's matchers imply goes in the box (an equality
+ * with a prefix mask, a range); anything else (negations, sets, tcp.flags
+ * any/all, probabilities) leaves the field whole. A rule goes into every
+ * child whose window of bits some value of its interval has, so a packet
+ * reaching a leaf can only match the rules listed there: the classifier may
+ * keep too many candidates, never too few.
+ *
+ * The mark is never a dimension: a CONTINUE rule may change it on the way,
+ * after the trees were walked.
+ */
+#include "cls.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/helper.h"
+
+#define BF_CLS_MAX_DIMS 16
+/* A leaf this small is not cut further: walking it costs less. */
+#define BF_CLS_LEAF 4
+/* A cut may make its children's lists and slots at most this many times
+ * the rules it splits (HiCuts' space factor). */
+#define BF_CLS_SPFAC 4
+/* Nodes and list entries of a chain: at most this many per rule, plus a
+ * constant for small chains; past it, nodes stay leaves. */
+#define BF_CLS_BUDGET_PER_RULE 24
+#define BF_CLS_BUDGET_MIN (1U << 18)
+/* Below this many rules, one tree. */
+#define BF_CLS_SPLIT_MIN 64
+
+struct bf_cls_dim {
+	uint8_t off;
+	uint8_t len;
+};
+
+struct bf_cls_cut {
+	uint32_t dim;
+	uint32_t shift;
+	uint32_t bits;
+	uint64_t max;
+	uint64_t sum;
+};
+
+struct bf_cls_builder {
+	uint32_t nrules;
+	uint32_t ndims;
+	struct bf_cls_dim dims[BF_CLS_MAX_DIMS];
+	/* Per rule and dimension: the interval [lo, hi]. */
+	uint32_t *lo;
+	uint32_t *hi;
+	bool *never;
+	uint64_t budget;
+	uint32_t *scratch; /* 2^BF_CLS_MAX_BITS + 1 counters */
+	struct bf_cls *cls;
+	uint32_t cap_nodes;
+	uint32_t cap_list;
+};
+
+static uint32_t bf_dim_full(const struct bf_cls_dim *d)
+{
+	return d->len >= 4 ? 0xffffffffU : (1U << (8 * d->len)) - 1;
+}
+
+static uint32_t bf_be(const uint8_t *p, unsigned int len)
+{
+	uint32_t v = 0;
+
+	for (unsigned int i = 0; i < len; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Leading ones of @mask, a @bits-bit number. */
+static unsigned int bf_prefix_len(uint32_t mask, unsigned int bits)
+{
+	unsigned int n = 0;
+
+	while (n < bits && mask & (1U << (bits - 1 - n)))
+		n++;
+	return n;
+}
+
+static int bf_dim_find(struct bf_cls_builder *b, unsigned int off, unsigned int len, bool add)
+{
+	/* The mark: see the top of the file. */
+	if (off + len > offsetof(struct bf_pkt, mark) && off < offsetof(struct bf_pkt, mark) + 4)
+		return -1;
+	if (off % len || off + len > sizeof(struct bf_pkt))
+		return -1;
+	for (uint32_t d = 0; d < b->ndims; d++) {
+		if (b->dims[d].off == off && b->dims[d].len == len)
+			return d;
+	}
+	if (!add || b->ndims == BF_CLS_MAX_DIMS)
+		return -1;
+	b->dims[b->ndims].off = off;
+	b->dims[b->ndims].len = len;
+	return b->ndims++;
+}
+
+static void bf_dim_narrow(struct bf_cls_builder *b, uint32_t rule, int d, uint32_t lo, uint32_t hi)
+{
+	size_t i = (size_t)rule * b->ndims + d;
+
+	if (lo > b->lo[i])
+		b->lo[i] = lo;
+	if (hi < b->hi[i])
+		b->hi[i] = hi;
+	if (b->lo[i] > b->hi[i])
+		b->never[rule] = true;
+}
+
+/*
+ * What matcher @m implies for rule @rule's box; with @add, only learn its
+ * dimensions. A 16-byte field is four 4-byte dimensions: an IPv6 prefix is
+ * a prefix of each of its words, up to the prefix length.
+ */
+static void bf_cls_constrain(struct bf_cls_builder *b, uint32_t rule,
+			     const struct bf_matcher_rec *m, bool add)
+{
+	unsigned int chunk = m->len >= 4 ? 4 : m->len;
+
+	if (m->negate || !m->len)
+		return;
+
+	if (m->op == BF_CMP_RANGE && m->len <= 4) {
+		int d = bf_dim_find(b, m->off, m->len, add);
+
+		if (d >= 0 && !add)
+			bf_dim_narrow(b, rule, d, bf_be(m->value, m->len), bf_be(m->mask, m->len));
+		return;
+	}
+	if (m->op != BF_CMP_EQ)
+		return;
+
+	for (unsigned int c = 0; c + chunk <= m->len; c += chunk) {
+		uint32_t v = bf_be(m->value + c, chunk), k = bf_be(m->mask + c, chunk);
+		unsigned int bits = 8 * chunk, plen = bf_prefix_len(k, bits);
+		uint32_t full = bits == 32 ? 0xffffffffU : (1U << bits) - 1;
+		uint32_t pmask = plen ? full & ~(plen == 32 ? 0 : full >> plen) : 0;
+		int d;
+
+		if (!plen)
+			continue;
+		d = bf_dim_find(b, m->off + c, chunk, add);
+		if (d >= 0 && !add)
+			bf_dim_narrow(b, rule, d, v & pmask, (v & pmask) | (full & ~pmask));
+	}
+}
+
+static int bf_cls_boxes(struct bf_cls_builder *b, const struct bf_matcher_rec *matchers,
+			const uint32_t *first, const uint16_t *count)
+{
+	for (uint32_t r = 0; r < b->nrules; r++) {
+		for (uint32_t j = 0; j < count[r]; j++)
+			bf_cls_constrain(b, r, &matchers[first[r] + j], true);
+	}
+
+	b->never = calloc(b->nrules ? b->nrules : 1, sizeof(*b->never));
+	b->lo = malloc(((size_t)b->nrules * b->ndims + 1) * sizeof(*b->lo));
+	b->hi = malloc(((size_t)b->nrules * b->ndims + 1) * sizeof(*b->hi));
+	if (!b->never || !b->lo || !b->hi)
+		return -ENOMEM;
+	for (uint32_t r = 0; r < b->nrules; r++) {
+		for (uint32_t d = 0; d < b->ndims; d++) {
+			b->lo[(size_t)r * b->ndims + d] = 0;
+			b->hi[(size_t)r * b->ndims + d] = bf_dim_full(&b->dims[d]);
+		}
+		for (uint32_t j = 0; j < count[r]; j++)
+			bf_cls_constrain(b, r, &matchers[first[r] + j], false);
+	}
+	return 0;
+}
+
+static int bf_cls_node_alloc(struct bf_cls_builder *b, uint32_t n, uint32_t *idx)
+{
+	struct bf_cls *cls = b->cls;
+
+	if (cls->nnodes + (uint64_t)n > b->cap_nodes) {
+		uint64_t cap = b->cap_nodes ? b->cap_nodes : 64;
+		struct bf_cls_node *nodes;
+
+		while (cap < cls->nnodes + (uint64_t)n)
+			cap *= 2;
+		if (cap > UINT32_MAX)
+			return -E2BIG;
+		nodes = realloc(cls->nodes, cap * sizeof(*nodes));
+		if (!nodes)
+			return -ENOMEM;
+		cls->nodes = nodes;
+		b->cap_nodes = cap;
+	}
+	memset(&cls->nodes[cls->nnodes], 0, n * sizeof(*cls->nodes));
+	*idx = cls->nnodes;
+	cls->nnodes += n;
+	return 0;
+}
+
+static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
+		       struct bf_cls_node *out)
+{
+	struct bf_cls *cls = b->cls;
+
+	memset(out, 0, sizeof(*out));
+	if (cls->nlist + (uint64_t)n > b->cap_list) {
+		uint64_t cap = b->cap_list ? b->cap_list : 64;
+		uint32_t *list;
+
+		while (cap < cls->nlist + (uint64_t)n)
+			cap *= 2;
+		if (cap > UINT32_MAX)
+			return -E2BIG;
+		list = realloc(cls->list, cap * sizeof(*list));
+		if (!list)
+			return -ENOMEM;
+		cls->list = list;
+		b->cap_list = cap;
+	}
+	memcpy(&cls->list[cls->nlist], rules, n * sizeof(*rules));
+	out->base = cls->nlist;
+	out->count = n;
+	cls->nlist += n;
+	return 0;
+}
+
+/* The children of the cut a rule's interval [lo, hi] spans: all of them,
+ * or [*ja, *jb], which may wrap around. */
+static bool bf_cut_span(const struct bf_cls_cut *cut, uint32_t lo, uint32_t hi, uint32_t *ja,
+			uint32_t *jb)
+{
+	uint32_t a = lo >> cut->shift, b = hi >> cut->shift;
+	uint32_t m = (1U << cut->bits) - 1;
+
+	if ((uint64_t)b - a >= m)
+		return true;
+	*ja = a & m;
+	*jb = b & m;
+	return false;
+}
+
+/* Size the children of @cut in @cnt (2^bits + 1 entries): max and sum. */
+static void bf_cut_count(struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
+			 struct bf_cls_cut *cut, uint32_t *cnt)
+{
+	uint32_t nchild = 1U << cut->bits, all = 0, run = 0;
+
+	memset(cnt, 0, (nchild + 1) * sizeof(*cnt));
+	for (uint32_t i = 0; i < n; i++) {
+		size_t k = (size_t)rules[i] * b->ndims + cut->dim;
+		uint32_t ja, jb;
+
+		if (bf_cut_span(cut, b->lo[k], b->hi[k], &ja, &jb)) {
+			all++;
+			continue;
+		}
+		cnt[ja]++;
+		cnt[jb + 1]--;
+		if (ja > jb) {
+			cnt[0]++;
+			cnt[nchild]--;
+		}
+	}
+	cut->max = 0;
+	cut->sum = 0;
+	for (uint32_t j = 0; j < nchild; j++) {
+		run += cnt[j];
+		cnt[j] = run + all;
+		if (cnt[j] > cut->max)
+			cut->max = cnt[j];
+		cut->sum += cnt[j];
+	}
+}
+
+/* The highest bit where the narrow intervals of dimension @d differ, or
+ * -1 when they are all the same (cutting on @d separates nothing). */
+static int bf_dim_top(struct bf_cls_builder *b, const uint32_t *rules, uint32_t n, uint32_t d)
+{
+	uint32_t full = bf_dim_full(&b->dims[d]), diff = 0, ref = 0;
+	bool seen = false;
+
+	for (uint32_t i = 0; i < n; i++) {
+		size_t k = (size_t)rules[i] * b->ndims + d;
+
+		if (b->lo[k] == 0 && b->hi[k] == full)
+			continue;
+		if (!seen) {
+			ref = b->lo[k];
+			seen = true;
+		}
+		diff |= (b->lo[k] ^ ref) | (b->hi[k] ^ ref);
+	}
+	if (!diff)
+		return -1;
+	return 31 - __builtin_clz(diff);
+}
+
+static bool bf_cut_better(const struct bf_cls_cut *c, const struct bf_cls_cut *best)
+{
+	if (!best->bits)
+		return true;
+	if (c->max != best->max)
+		return c->max < best->max;
+	return c->sum + (1ULL << c->bits) < best->sum + (1ULL << best->bits);
+}
+
+/*
+ * The cut of @n rules with the smallest largest child, among windows
+ * ending at the highest bit where the rules differ, as wide as the space
+ * factor allows. False when no cut leaves fewer rules in every child.
+ */
+static bool bf_cut_pick(struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
+			struct bf_cls_cut *best)
+{
+	unsigned int kmax = 1;
+
+	while (kmax < BF_CLS_MAX_BITS && (1U << kmax) < 2 * n)
+		kmax++;
+	memset(best, 0, sizeof(*best));
+
+	for (uint32_t d = 0; d < b->ndims; d++) {
+		int top = bf_dim_top(b, rules, n, d);
+
+		if (top < 0)
+			continue;
+		for (unsigned int k = 1; k <= kmax && k <= (unsigned int)top + 1; k++) {
+			struct bf_cls_cut c = { .dim = d, .bits = k, .shift = top + 1 - k };
+
+			bf_cut_count(b, rules, n, &c, b->scratch);
+			if (c.sum + (1ULL << k) > (uint64_t)BF_CLS_SPFAC * n)
+				break;
+			if (c.max < n && bf_cut_better(&c, best))
+				*best = c;
+		}
+	}
+	if (!best->bits)
+		return false;
+	/* Cut only what the budget can hold: the children as leaves. */
+	return best->sum + (1ULL << best->bits) <= b->budget + n;
+}
+
+static int bf_cls_node(struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
+		       unsigned int depth, struct bf_cls_node *out);
+
+static int bf_cls_cut(struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
+		      unsigned int depth, const struct bf_cls_cut *cut, struct bf_cls_node *out)
+{
+	const struct bf_cls_dim *dim = &b->dims[cut->dim];
+	uint32_t nchild = 1U << cut->bits, base;
+	_cleanup_free_ uint32_t *start = calloc(nchild + 1, sizeof(*start));
+	_cleanup_free_ uint32_t *fill = calloc(nchild, sizeof(*fill));
+	_cleanup_free_ uint32_t *kids = NULL;
+	struct bf_cls_cut c = *cut;
+	int r;
+
+	if (!start || !fill)
+		return -ENOMEM;
+	bf_cut_count(b, rules, n, &c, b->scratch);
+	for (uint32_t j = 0; j < nchild; j++)
+		start[j + 1] = start[j] + b->scratch[j];
+	kids = malloc((start[nchild] + 1) * sizeof(*kids));
+	if (!kids)
+		return -ENOMEM;
+	/* Rules in order, so each child's list is in rule order. */
+	for (uint32_t i = 0; i < n; i++) {
+		size_t k = (size_t)rules[i] * b->ndims + cut->dim;
+		uint32_t ja = 0, jb = nchild - 1;
+
+		if (!bf_cut_span(cut, b->lo[k], b->hi[k], &ja, &jb) && ja > jb) {
+			for (uint32_t j = 0; j <= jb; j++)
+				kids[start[j] + fill[j]++] = rules[i];
+			jb = nchild - 1;
+		}
+		for (uint32_t j = ja; j <= jb; j++)
+			kids[start[j] + fill[j]++] = rules[i];
+	}
+
+	b->budget = b->budget + n - c.sum - nchild;
+	r = bf_cls_node_alloc(b, nchild, &base);
+	if (r)
+		return r;
+	for (uint32_t j = 0; j < nchild; j++) {
+		uint32_t cnt = start[j + 1] - start[j];
+		struct bf_cls_node node;
+
+		/* Neighbours often get the same rules (a wide interval, or
+		 * none): they share one subtree. */
+		if (j && cnt == start[j] - start[j - 1] &&
+		    !memcmp(&kids[start[j]], &kids[start[j - 1]], cnt * sizeof(*kids))) {
+			b->cls->nodes[base + j] = b->cls->nodes[base + j - 1];
+			b->budget += cnt;
+			continue;
+		}
+		r = bf_cls_node(b, &kids[start[j]], cnt, depth + 1, &node);
+		if (r)
+			return r;
+		b->cls->nodes[base + j] = node;
+	}
+
+	memset(out, 0, sizeof(*out));
+	out->base = base;
+	out->word = dim->off / 4;
+	/* The dimension's place in its big-endian word, read as a number. */
+	out->shift = 8 * (4 - dim->off % 4 - dim->len) + cut->shift;
+	out->bits = cut->bits;
+	return 0;
+}
+
+static int bf_cls_node(struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
+		       unsigned int depth, struct bf_cls_node *out)
+{
+	struct bf_cls_cut cut;
+
+	if (n <= BF_CLS_LEAF || depth + 1 >= BF_CLS_MAX_DEPTH || !bf_cut_pick(b, rules, n, &cut))
+		return bf_cls_leaf(b, rules, n, out);
+	return bf_cls_cut(b, rules, n, depth, &cut, out);
+}
+
+/* The dimensions where a rule is narrow: at most half of the field's bits
+ * free. Only fields of 16 bits and more tell rules apart well enough to
+ * deserve a tree. */
+static uint32_t bf_cls_sig(const struct bf_cls_builder *b, uint32_t r)
+{
+	uint32_t sig = 0;
+
+	for (uint32_t d = 0; d < b->ndims; d++) {
+		size_t k = (size_t)r * b->ndims + d;
+		unsigned int bits = 8 * b->dims[d].len;
+
+		if (bits >= 16 && b->hi[k] - b->lo[k] < (1U << (bits / 2)))
+			sig |= 1U << d;
+	}
+	return sig;
+}
+
+struct bf_sig_count {
+	uint32_t sig;
+	uint32_t n;
+};
+
+static int bf_sig_cmp(const void *a, const void *b)
+{
+	const struct bf_sig_count *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return x->sig < y->sig ? -1 : x->sig > y->sig;
+}
+
+static int bf_u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * EffiCuts' separation: group the rules by the fields they are narrow in,
+ * keep the largest groups as trees (the last slot for rules narrow in none
+ * of the kept groups' fields), and send every other rule to a kept group
+ * whose fields it is narrow in too.
+ */
+static int bf_cls_groups(struct bf_cls_builder *b, uint32_t *group, uint32_t *sigs,
+			 uint32_t *ngroups)
+{
+	_cleanup_free_ uint32_t *all = malloc((b->nrules + 1) * sizeof(*all));
+	_cleanup_free_ struct bf_sig_count *counts = NULL;
+	uint32_t nsig = 0, nkept = 0;
+
+	if (!all)
+		return -ENOMEM;
+	for (uint32_t r = 0; r < b->nrules; r++)
+		all[r] = bf_cls_sig(b, r);
+	if (b->nrules < BF_CLS_SPLIT_MIN) {
+		memset(group, 0, b->nrules * sizeof(*group));
+		sigs[0] = 0;
+		*ngroups = 1;
+		return 0;
+	}
+
+	qsort(all, b->nrules, sizeof(*all), bf_u32_cmp);
+	counts = calloc(b->nrules, sizeof(*counts));
+	if (!counts)
+		return -ENOMEM;
+	for (uint32_t r = 0; r < b->nrules; r++) {
+		if (!nsig || counts[nsig - 1].sig != all[r])
+			counts[nsig++].sig = all[r];
+		counts[nsig - 1].n++;
+	}
+	qsort(counts, nsig, sizeof(*counts), bf_sig_cmp);
+	for (uint32_t i = 0; i < nsig && nkept < BF_CLS_MAX_TREES - 1; i++) {
+		if (counts[i].sig)
+			sigs[nkept++] = counts[i].sig;
+	}
+	/* The catch-all. */
+	sigs[nkept++] = 0;
+
+	for (uint32_t r = 0; r < b->nrules; r++) {
+		uint32_t sig = bf_cls_sig(b, r), best = nkept - 1;
+
+		for (uint32_t g = 0; g + 1 < nkept; g++) {
+			if ((sig & sigs[g]) != sigs[g])
+				continue;
+			if (best == nkept - 1 ||
+			    __builtin_popcount(sigs[g]) > __builtin_popcount(sigs[best]))
+				best = g;
+		}
+		group[r] = best;
+	}
+	*ngroups = nkept;
+	return 0;
+}
+
+static int bf_cls_trees(struct bf_cls_builder *b)
+{
+	_cleanup_free_ uint32_t *group = malloc((b->nrules + 1) * sizeof(*group));
+	_cleanup_free_ uint32_t *rules = malloc((b->nrules + 1) * sizeof(*rules));
+	uint32_t sigs[BF_CLS_MAX_TREES], ngroups, ntrees = 0, root;
+	int r;
+
+	if (!group || !rules)
+		return -ENOMEM;
+	r = bf_cls_groups(b, group, sigs, &ngroups);
+	if (r)
+		return r;
+	r = bf_cls_node_alloc(b, ngroups, &root);
+	if (r)
+		return r;
+
+	for (uint32_t g = 0; g < ngroups; g++) {
+		struct bf_cls_node node;
+		uint32_t n = 0;
+
+		for (uint32_t i = 0; i < b->nrules; i++) {
+			if (group[i] == g && !b->never[i])
+				rules[n++] = i;
+		}
+		if (!n)
+			continue;
+		r = bf_cls_node(b, rules, n, 0, &node);
+		if (r)
+			return r;
+		b->cls->nodes[ntrees++] = node;
+	}
+	b->cls->ntrees = ntrees;
+	return 0;
+}
+
+int bf_cls_build(const struct bf_matcher_rec *matchers, const uint32_t *first,
+		 const uint16_t *count, uint32_t nrules, struct bf_cls *cls)
+{
+	struct bf_cls_builder b = {
+		.nrules = nrules,
+		.cls = cls,
+		.budget = (uint64_t)BF_CLS_BUDGET_PER_RULE * nrules + BF_CLS_BUDGET_MIN,
+	};
+	int r;
+
+	memset(cls, 0, sizeof(*cls));
+	b.scratch = malloc(((1U << BF_CLS_MAX_BITS) + 1) * sizeof(*b.scratch));
+	r = b.scratch ? bf_cls_boxes(&b, matchers, first, count) : -ENOMEM;
+	if (!r && nrules)
+		r = bf_cls_trees(&b);
+	free(b.scratch);
+	free(b.lo);
+	free(b.hi);
+	free(b.never);
+	if (r)
+		bf_cls_free(cls);
+	return r;
+}
+
+void bf_cls_free(struct bf_cls *cls)
+{
+	free(cls->nodes);
+	free(cls->list);
+	memset(cls, 0, sizeof(*cls));
+}

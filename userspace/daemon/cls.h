@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The classifier the templates walk to find the rules that can match a
+ * packet without trying every rule (struct bf_cls_node in abi.h, design in
+ * docs/performance.md). Built from the translated matchers of a chain: it
+ * only ever narrows the candidates, the rules' own matchers still decide.
+ */
+#ifndef BF_CLS_H
+#define BF_CLS_H
+
+#include <stdint.h>
+
+#include <bpfilter/abi.h>
+
+struct bf_cls {
+	struct bf_cls_node *nodes;
+	uint32_t nnodes;
+	uint32_t *list;
+	uint32_t nlist;
+	uint8_t ntrees;
+};
+
+/*
+ * Build the classifier of @nrules rules; rule i's matchers are
+ * @matchers[first[i]] to @matchers[first[i] + count[i] - 1].
+ */
+int bf_cls_build(const struct bf_matcher_rec *matchers, const uint32_t *first,
+		 const uint16_t *count, uint32_t nrules, struct bf_cls *cls);
+void bf_cls_free(struct bf_cls *cls);
+
+#endif /* BF_CLS_H */
