@@ -233,65 +233,71 @@ __noinline int bf_match_set(struct bf_pkt *pkt, struct bf_matcher_rec *m)
 	return bpf_map_lookup_elem(&bf_set_elems, &key) != NULL;
 }
 
-/* Compares bytes [off, off + len) of the packet context as m->op says. */
+/*
+ * Compares bytes [off, off + len) of the packet context as m->op says, a
+ * 32-bit word at a time: the daemon zeroes value and mask past len, so the
+ * bytes a last short word reads beyond the field drop out. Equality and
+ * bit tests compare words in the packet's byte order as they are; a range
+ * (fields of at most 4 bytes) compares the field read as a number. Fewer
+ * steps than bytes, for the packet and for the verifier (this function is
+ * most of what it checks).
+ */
 __noinline int bf_match_cmp(struct bf_pkt *pkt, struct bf_matcher_rec *m)
 {
-	__u32 off, len;
-	int lt = 0, gt = 0;
-	int i;
+	const __u8 *base = (const __u8 *)pkt;
+	__u32 off, len, i;
 
 	if (!pkt || !m)
 		return 0;
 	off = m->off;
 	len = m->len;
+	if (off > sizeof(*pkt) - BF_CMP_MAX)
+		return 0;
 
-	for (i = 0; i < BF_CMP_MAX; i++) {
-		__u8 b, v, k;
+	if (m->op == BF_CMP_RANGE) {
+		__u32 shift = 8 * (4 - (len & 3)), x, lo, hi;
 
-		if (i >= len)
+		if (len > 4)
+			return 0;
+		if (len == 4)
+			shift = 0;
+		x = bpf_ntohl(*(const __u32 *)(base + off)) >> shift;
+		lo = bpf_ntohl(*(const __u32 *)m->value) >> shift;
+		hi = bpf_ntohl(*(const __u32 *)m->mask) >> shift;
+		return lo <= x && x <= hi;
+	}
+
+	for (i = 0; i < BF_CMP_MAX / 4; i++) {
+		__u32 w, v, k;
+
+		if (4 * i >= len)
 			break;
-		b = bf_pkt_byte(pkt, off + i);
-		v = m->value[i];
-		k = m->mask[i];
+		w = *(const __u32 *)(base + off + 4 * i);
+		v = *(const __u32 *)&m->value[4 * i];
+		k = *(const __u32 *)&m->mask[4 * i];
 
 		switch (m->op) {
 		case BF_CMP_EQ:
-			if ((b & k) != v)
+			if ((w & k) != v)
 				return 0;
 			break;
 		case BF_CMP_ALL:
-			if ((b & k) != k)
+			if ((w & k) != k)
 				return 0;
 			break;
 		case BF_CMP_ANY:
-			if (b & k)
+			if (w & k)
 				return 1;
-			break;
-		case BF_CMP_RANGE:
-			/* Big-endian: the first differing byte decides. */
-			if (!gt && b != v)
-				gt = b > v ? 1 : -1;
-			if (!lt && b != k)
-				lt = b < k ? 1 : -1;
 			break;
 		default:
 			return 0;
 		}
 	}
-
-	switch (m->op) {
-	case BF_CMP_ANY:
-		return 0;
-	case BF_CMP_RANGE:
-		return gt >= 0 && lt >= 0;
-	default:
-		return 1;
-	}
+	return m->op != BF_CMP_ANY;
 }
 
-static __always_inline int bf_match(struct bf_run *run, struct bf_matcher_rec *m)
+static __always_inline int bf_match(struct bf_pkt *pkt, struct bf_matcher_rec *m)
 {
-	struct bf_pkt *pkt = &run->pkt;
 	int r;
 
 	/* A matcher implies its protocol: negation does not make a TCP
@@ -314,6 +320,34 @@ static __always_inline int bf_match(struct bf_run *run, struct bf_matcher_rec *m
 		break;
 	}
 	return m->negate ? !r : r;
+}
+
+/*
+ * Whether all @n matchers from @first match: 1, 0, or -1 when a matcher
+ * can't be read. A global function, verified once for any packet: the
+ * loop isn't walked again for every state of the caller.
+ */
+__noinline int bf_match_rule(struct bf_pkt *pkt, __u32 first, __u32 n)
+{
+	__u32 j;
+
+	if (!pkt)
+		return -1;
+	for (j = 0; j < BF_RULE_MAX_MATCHERS; j++) {
+		struct bf_matcher_rec *m;
+		__u32 k = first + j;
+
+		if (j >= n)
+			break;
+		m = bpf_map_lookup_elem(&bf_matchers, &k);
+		if (!m) {
+			bf_dbg("matcher %u lookup failed", k);
+			return -1;
+		}
+		if (!bf_match(pkt, m))
+			return 0;
+	}
+	return 1;
 }
 
 /* Intervals from this one up are timed with the coarse clock. */
@@ -388,7 +422,7 @@ static __noinline void bf_log_rule(struct bf_run *run, struct bf_rule_rec *rule,
 static __always_inline long bf_rule_eval(struct bf_run *run, __u32 idx)
 {
 	struct bf_rule_rec *rule;
-	__u32 j;
+	int r;
 
 	rule = bpf_map_lookup_elem(&bf_rules, &idx);
 	if (!rule) {
@@ -397,25 +431,13 @@ static __always_inline long bf_rule_eval(struct bf_run *run, __u32 idx)
 		return 1;
 	}
 
-	for (j = 0; j < BF_RULE_MAX_MATCHERS; j++) {
-		struct bf_matcher_rec *m;
-		__u32 k;
-
-		/* Read from the rule each time rather than kept: a register
-		 * fewer live across the matcher calls, so that the run
-		 * pointer isn't spilled to the stack (one load a matcher). */
-		if (j >= *(volatile __u16 *)&rule->nmatchers)
-			break;
-		k = rule->first_matcher + j;
-		m = bpf_map_lookup_elem(&bf_matchers, &k);
-		if (!m) {
-			bf_dbg("matcher %u lookup failed", k);
-			run->error = 1;
-			return 1;
-		}
-		if (!bf_match(run, m))
-			return 0;
+	r = bf_match_rule(&run->pkt, rule->first_matcher, rule->nmatchers);
+	if (r < 0) {
+		run->error = 1;
+		return 1;
 	}
+	if (!r)
+		return 0;
 
 	if (rule->flags & BF_RULE_COUNTER)
 		bf_count(idx, run->pkt.len);
