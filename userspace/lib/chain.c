@@ -37,7 +37,7 @@ int bf_chain_add_rule(struct bf_chain *chain, const struct bf_rule *rule)
 {
 	struct bf_rule *rules;
 
-	rules = reallocarray(chain->rules, chain->nrules + 1, sizeof(*rules));
+	rules = bf_grow(chain->rules, chain->nrules + 1, sizeof(*rules));
 	if (!rules)
 		return -ENOMEM;
 	rules[chain->nrules++] = *rule;
@@ -49,7 +49,7 @@ int bf_chain_add_set(struct bf_chain *chain, const struct bf_set *set)
 {
 	struct bf_set *sets;
 
-	sets = reallocarray(chain->sets, chain->nsets + 1, sizeof(*sets));
+	sets = bf_grow(chain->sets, chain->nsets + 1, sizeof(*sets));
 	if (!sets)
 		return -ENOMEM;
 	sets[chain->nsets++] = *set;

@@ -4,6 +4,8 @@
 #define BF_HELPER_H
 
 #include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -44,5 +46,24 @@ static inline void bf_fclosep(FILE **f)
 		(fd) = -1;            \
 		_tmp_;                \
 	})
+
+/*
+ * Room for @n elements of @size bytes in @ptr (malloc'd, or NULL), growing
+ * it geometrically: appending one element at a time stays linear. The
+ * capacity is the allocator's (malloc_usable_size()), so arrays allocated
+ * to the exact size elsewhere (unpacking, copies) need no bookkeeping.
+ * NULL on overflow or when out of memory, @ptr then left alone.
+ */
+static inline void *bf_grow(void *ptr, size_t n, size_t size)
+{
+	size_t cap;
+
+	if (size && n > SIZE_MAX / size / 2)
+		return NULL;
+	if (ptr && n * size <= malloc_usable_size(ptr))
+		return ptr;
+	cap = n <= 2 ? n : 2 * n;
+	return realloc(ptr, cap * size);
+}
 
 #endif /* BF_HELPER_H */

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "helper.h"
+
 int bf_rule_add_matcher(struct bf_rule *rule, const struct bf_matcher *m)
 {
 	struct bf_matcher *matchers;
 
-	matchers = reallocarray(rule->matchers, rule->nmatchers + 1, sizeof(*matchers));
+	matchers = bf_grow(rule->matchers, rule->nmatchers + 1, sizeof(*matchers));
 	if (!matchers)
 		return -ENOMEM;
 	matchers[rule->nmatchers++] = *m;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helper.h"
+
 size_t bf_set_comp_size(enum bf_matcher_type type)
 {
 	switch (type) {
@@ -73,7 +75,7 @@ int bf_set_add_elem(struct bf_set *set, const void *elem)
 
 	if (!size)
 		return -EINVAL;
-	elems = reallocarray(set->elems, set->nelems + 1, size);
+	elems = bf_grow(set->elems, set->nelems + 1, size);
 	if (!elems)
 		return -ENOMEM;
 	memcpy(elems + set->nelems * size, elem, size);
