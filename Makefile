@@ -94,7 +94,8 @@ $(BUILD)/bin/bf_selftests: $(SELFTEST_OBJS) $(DAEMON_OBJS) $(BUILD)/lib/libbpfil
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bin/bf_unit: $(UNIT_OBJS) $(BUILD)/lib/libbpfilter.a
+# The evaluator's tests build frames with the selftests' packet builder.
+$(BUILD)/bin/bf_unit: $(UNIT_OBJS) $(BUILD)/obj/selftests/pkt.o $(BUILD)/lib/libbpfilter.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check 2>/dev/null)
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests (check): parser, model and wire format. */
+/* Unit tests (check): parser, model, wire format and reference evaluator. */
 #include <check.h>
 #include <stdlib.h>
 
@@ -12,6 +12,7 @@ int main(void)
 
 	srunner_add_suite(sr, bf_wire_suite());
 	srunner_add_suite(sr, bf_model_suite());
+	srunner_add_suite(sr, bf_eval_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

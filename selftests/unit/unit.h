@@ -7,5 +7,6 @@
 Suite *bf_parser_suite(void);
 Suite *bf_wire_suite(void);
 Suite *bf_model_suite(void);
+Suite *bf_eval_suite(void);
 
 #endif /* BF_UNIT_H */
