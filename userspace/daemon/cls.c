@@ -27,17 +27,21 @@
 #include <string.h>
 
 #include "lib/helper.h"
+#include "log.h"
 
 #define BF_CLS_MAX_DIMS 16
 /* A leaf this small is not cut further: walking it costs less. */
-#define BF_CLS_LEAF 4
+#define BF_CLS_LEAF 2
 /* A cut may make its children's lists and slots at most this many times
  * the rules it splits (HiCuts' space factor). */
 #define BF_CLS_SPFAC 4
 /* Nodes and list entries of a chain: at most this many per rule, plus a
  * constant for small chains; past it, nodes stay leaves. */
-#define BF_CLS_BUDGET_PER_RULE 24
+#define BF_CLS_BUDGET_PER_RULE 32
 #define BF_CLS_BUDGET_MIN (1U << 18)
+/* One tree's part of it. */
+#define BF_CLS_TREE_BUDGET_PER_RULE 64
+#define BF_CLS_TREE_BUDGET_MIN (1U << 17)
 /* Below this many rules, one tree. */
 #define BF_CLS_SPLIT_MIN 64
 
@@ -232,6 +236,8 @@ static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t
 	memcpy(&cls->list[cls->nlist], rules, n * sizeof(*rules));
 	out->base = cls->nlist;
 	out->count = n;
+	if (n > cls->max_leaf)
+		cls->max_leaf = n;
 	cls->nlist += n;
 	return 0;
 }
@@ -527,7 +533,8 @@ static int bf_cls_trees(struct bf_cls_builder *b)
 {
 	_cleanup_free_ uint32_t *group = malloc((b->nrules + 1) * sizeof(*group));
 	_cleanup_free_ uint32_t *rules = malloc((b->nrules + 1) * sizeof(*rules));
-	uint32_t sigs[BF_CLS_MAX_TREES], ngroups, ntrees = 0, root;
+	uint32_t sigs[BF_CLS_MAX_TREES], ngroups, ntrees = 0, root, nlist;
+	uint64_t left, share;
 	int r;
 
 	if (!group || !rules)
@@ -549,9 +556,21 @@ static int bf_cls_trees(struct bf_cls_builder *b)
 		}
 		if (!n)
 			continue;
+		/* A tree of rules wide in every field replicates them in
+		 * most children: its share of the budget keeps it from
+		 * starving the others (and the maps from growing). */
+		left = b->budget;
+		share = (uint64_t)BF_CLS_TREE_BUDGET_PER_RULE * n + BF_CLS_TREE_BUDGET_MIN;
+		if (share < b->budget)
+			b->budget = share;
+		share = b->budget;
+		nlist = b->cls->nlist;
 		r = bf_cls_node(b, rules, n, 0, &node);
 		if (r)
 			return r;
+		b->budget = left - (share - b->budget);
+		bf_dbg("classifier tree %u: %u rules narrow in fields %#x, %u list entries", ntrees,
+		       n, sigs[g], b->cls->nlist - nlist);
 		b->cls->nodes[ntrees++] = node;
 	}
 	b->cls->ntrees = ntrees;

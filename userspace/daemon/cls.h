@@ -18,6 +18,8 @@ struct bf_cls {
 	uint32_t *list;
 	uint32_t nlist;
 	uint8_t ntrees;
+	/* The most candidates a packet can get from one tree. */
+	uint32_t max_leaf;
 };
 
 /*

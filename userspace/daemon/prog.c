@@ -284,6 +284,10 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl,
 			      chain->name, strerror(-r));
 	bf_xlate_cfg(chain, bf_log_bpf_enabled(), tmpl->cfg);
 	tmpl->cfg->ntrees = recs->cls.ntrees;
+	bf_dbg("chain '%s': %zu rules, classifier of %u trees, %u nodes, %u list entries, "
+	       "largest leaf %u",
+	       chain->name, chain->nrules, recs->cls.ntrees, recs->cls.nnodes, recs->cls.nlist,
+	       recs->cls.max_leaf);
 
 	r = bf_prog_size_maps(tmpl, chain, recs);
 	if (r)
