@@ -1,4 +1,4 @@
-# bpfilter: `make`, `make check`, `make demo`, `make bench`, `make install`.
+# bpfilter: `make`, `make check`, `make difftest`, `make demo`, `make bench`, `make install`.
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD := build
@@ -37,7 +37,7 @@ BENCH_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard selftests/bench/*.c)) \
 BINS := $(BUILD)/bin/bpfilter $(BUILD)/bin/bfcli $(BUILD)/bin/bf_selftests \
 	$(BUILD)/bin/bf_unit $(BUILD)/bin/bf_bench
 
-.PHONY: all deps check unit selftests demo bench install clean format
+.PHONY: all deps check unit selftests difftest demo bench install clean format
 all: $(BINS)
 
 # Build and test need tools a fresh machine lacks: install them first.
@@ -123,6 +123,13 @@ bench: deps
 	$(MAKE) all
 	./scripts/mount-bpffs.sh
 	$(BUILD)/bin/bf_bench $(if $(BENCH_QUICK),--quick) --json $(BUILD)/bench/results.json
+
+# The differential tests, longer than in check (docs/testing.md).
+DIFF_PAIRS ?= 100000
+difftest: deps
+	$(MAKE) $(BUILD)/bin/bf_selftests
+	./scripts/mount-bpffs.sh
+	BF_DIFF_PAIRS=$(DIFF_PAIRS) $(BUILD)/bin/bf_selftests -t diff_random
 
 demo: deps
 	$(MAKE) all
