@@ -387,28 +387,51 @@ uint32_t bf_prog_id(const struct bf_prog *prog)
 	return info.id;
 }
 
+/* Sum @n per-CPU counters from @percpu (n x ncpus) into @out. */
+static void bf_counters_sum(const struct bf_counter *percpu, int ncpus, struct bf_counter *out,
+			    uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		for (int c = 0; c < ncpus; c++) {
+			out[i].packets += percpu[(size_t)i * ncpus + c].packets;
+			out[i].bytes += percpu[(size_t)i * ncpus + c].bytes;
+		}
+	}
+}
+
+/* In batches: one system call per 64k counters, not one each. */
 int bf_prog_read_counters(const struct bf_prog *prog, struct bf_counter *out, size_t n)
 {
+	enum { BATCH = 65536 };
 	int fd = prog->maps[BF_MAP_COUNTERS];
 	int ncpus = libbpf_num_possible_cpus();
+	uint32_t chunk = n < BATCH ? n : BATCH;
 	_cleanup_free_ struct bf_counter *percpu = NULL;
+	_cleanup_free_ uint32_t *keys = NULL;
+	uint32_t done = 0, in = 0, cnt;
 
 	if (ncpus <= 0)
 		return ncpus ?: -EINVAL;
 	if (n != prog->nrules + 2)
 		return -EINVAL;
-	percpu = calloc(ncpus, sizeof(*percpu));
-	if (!percpu)
+	percpu = calloc((size_t)chunk * ncpus, sizeof(*percpu));
+	keys = calloc(chunk, sizeof(*keys));
+	if (!percpu || !keys)
 		return -ENOMEM;
 
-	for (uint32_t i = 0; i < n; i++) {
-		memset(&out[i], 0, sizeof(out[i]));
-		if (bpf_map_lookup_elem(fd, &i, percpu))
+	while (done < n) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		int r;
+
+		cnt = n - done < chunk ? n - done : chunk;
+		r = bpf_map_lookup_batch(fd, done ? &in : NULL, &in, keys, percpu, &cnt, &opts);
+		if (r && errno != ENOENT)
 			return -errno;
-		for (int c = 0; c < ncpus; c++) {
-			out[i].packets += percpu[c].packets;
-			out[i].bytes += percpu[c].bytes;
-		}
+		bf_counters_sum(percpu, ncpus, &out[done], cnt);
+		done += cnt;
+		if (r)
+			break;
 	}
-	return 0;
+	return done == n ? 0 : -EIO;
 }
