@@ -45,7 +45,8 @@ deps:
 	@if ! command -v $(BPFTOOL) >/dev/null || ! command -v $(BISON) >/dev/null || \
 	    ! command -v $(FLEX) >/dev/null || ! pkg-config --atleast-version=1.4 libbpf || \
 	    ! command -v systemd-analyze >/dev/null || \
-	    ! pkg-config --exists libxdp check || ! command -v $(CLANG) >/dev/null; then \
+	    ! pkg-config --exists libxdp check || ! command -v $(CLANG) >/dev/null || \
+	    ! command -v gnuplot >/dev/null; then \
 		./scripts/install-deps.sh; \
 	fi
 
@@ -119,10 +120,12 @@ check: deps
 	$(BUILD)/bin/bf_selftests $(if $(T),-t $(T))
 
 # Fails on a load failure or a wrong verdict, never on timing.
+BENCH_LABEL ?= $(shell git describe --always --dirty 2>/dev/null)
 bench: deps
 	$(MAKE) all
 	./scripts/mount-bpffs.sh
-	$(BUILD)/bin/bf_bench $(if $(BENCH_QUICK),--quick) --json $(BUILD)/bench/results.json
+	$(BUILD)/bin/bf_bench $(if $(BENCH_QUICK),--quick) --label "$(BENCH_LABEL)" \
+		--json $(BUILD)/bench/results.json --png $(BUILD)/bench/results.png
 
 # The differential tests, longer than in check (docs/testing.md).
 DIFF_PAIRS ?= 100000

@@ -5,7 +5,7 @@ set -euo pipefail
 
 BACKPORT_PKGS=(libbpf-dev bpftool linux-libc-dev)
 PKGS=(make gcc clang llvm libxdp-dev libelf-dev zlib1g-dev pkg-config check
-      bison flex iproute2 iputils-ping libcap-dev valgrind systemd)
+      bison flex iproute2 iputils-ping libcap-dev valgrind systemd gnuplot-nox)
 
 have_debian12() {
 	[ -r /etc/os-release ] || return 1
@@ -21,6 +21,7 @@ bpfilter needs, on any Linux distribution:
   - clang and llvm (BPF target), gcc or clang for userspace, make, pkg-config
   - libxdp, libelf, zlib, check (unit tests), bison and flex
   - iproute2 and ping (tests and demo)
+  - gnuplot (make bench draws its plot with it)
 MSG
 }
 

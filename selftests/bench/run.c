@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <linux/bpf.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@
 #define BENCH_ETH_HLEN 14
 #define BENCH_NFPROTO_IPV4 2
 #define BENCH_MAX_MAPS 64
+/* Packets of the probe run that plans a case: enough to see its cost,
+ * few enough that a 1M-rule walk (~15 ms each) stays short. */
+#define BENCH_PROBE_REPEAT 10
 
 /* The netfilter test run's context: struct nf_hook_state's head. */
 struct bench_nf_state {
@@ -33,7 +37,7 @@ struct bench_nf_state {
 	void *okfn;
 };
 
-static double bench_now_ms(void)
+double bench_now_ms(void)
 {
 	struct timespec ts;
 
@@ -64,7 +68,7 @@ static uint64_t bench_fd_memlock(int fd)
 }
 
 /* memlock of every map the program uses (its chain's maps and .rodata). */
-static uint64_t bench_prog_map_bytes(int prog_fd)
+uint64_t bench_prog_map_bytes(int prog_fd)
 {
 	uint32_t ids[BENCH_MAX_MAPS];
 	struct bpf_prog_info info = { .nr_map_ids = BENCH_MAX_MAPS, .map_ids = (uintptr_t)ids };
@@ -110,7 +114,9 @@ int bench_load_chain(struct bench_prog *p, const char *text)
 
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
+	start = bench_now_ms();
 	chain = bench_parse(text, err, sizeof(err));
+	p->parse_ms = bench_now_ms() - start;
 	if (!chain) {
 		fprintf(stderr, "bf_bench: chain refused: %s\n", err);
 		return -EINVAL;
@@ -250,7 +256,7 @@ static int bench_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double bench_median(double *v, size_t n)
+double bench_median(double *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), bench_cmp);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -270,9 +276,53 @@ static int bench_check(const char *what, int r, enum bf_verdict got, enum bf_ver
 	return 0;
 }
 
+const char *bench_fmt_ns(double ns, char *buf, size_t size)
+{
+	if (ns >= 1e6)
+		snprintf(buf, size, "%.3g ms", ns / 1e6);
+	else if (ns >= 1e3)
+		snprintf(buf, size, "%.3g us", ns / 1e3);
+	else
+		snprintf(buf, size, "%.0f ns", ns);
+	return buf;
+}
+
+/*
+ * Fit the case in the budget from the probe's cost: all of cfg's repeats,
+ * or fewer (a multiple of 100, at least min_repeat), or none.
+ */
+static void bench_plan(const struct bench_cfg *cfg, double probe_ns, struct bench_result *res)
+{
+	double per_trial_s = cfg->trials * probe_ns * 1e-9;
+	double full_s = per_trial_s * cfg->repeat;
+	double fit = per_trial_s > 0 ? cfg->budget_s / per_trial_s : INFINITY;
+	char cost[32];
+
+	res->trials = cfg->trials;
+	res->repeat = cfg->repeat;
+	res->status = BENCH_FULL;
+	if (full_s <= cfg->budget_s)
+		return;
+	bench_fmt_ns(probe_ns, cost, sizeof(cost));
+	if (fit >= cfg->min_repeat) {
+		res->status = BENCH_REDUCED;
+		res->repeat = (uint32_t)(fit / 100) * 100;
+		if (res->repeat < cfg->min_repeat)
+			res->repeat = cfg->min_repeat;
+		snprintf(res->why, sizeof(res->why),
+			 "reduced: ~%s/pkt, %u x %u repeats would take %.0f s (budget %.0f s)",
+			 cost, cfg->trials, cfg->repeat, full_s, cfg->budget_s);
+		return;
+	}
+	res->status = BENCH_SKIPPED;
+	snprintf(res->why, sizeof(res->why),
+		 "skipped: ~%s/pkt, even %u x %u repeats would take %.0f s (budget %.0f s)", cost,
+		 cfg->trials, cfg->min_repeat, per_trial_s * cfg->min_repeat, cfg->budget_s);
+}
+
 int bench_measure(const struct bench_cfg *cfg, struct bench_prog *p, struct bench_prog *floor,
-		  const uint8_t *frame, size_t len, enum bf_verdict expect, double *ns,
-		  double *floor_ns)
+		  const uint8_t *frame, size_t len, enum bf_verdict expect,
+		  struct bench_result *res)
 {
 	_cleanup_free_ double *v = calloc(cfg->trials, sizeof(*v));
 	_cleanup_free_ double *f = calloc(cfg->trials, sizeof(*f));
@@ -281,17 +331,28 @@ int bench_measure(const struct bench_cfg *cfg, struct bench_prog *p, struct benc
 
 	if (!v || !f)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < cfg->trials; i++) {
+	memset(res, 0, sizeof(*res));
+	res->ns = res->floor_ns = NAN;
+	/* The probe checks the verdict too: a skipped case is still checked. */
+	r = bench_run(p, frame, len, BENCH_PROBE_REPEAT, &res->probe_ns, &got);
+	r = bench_check("chain", r, got, expect);
+	if (r)
+		return r;
+	bench_plan(cfg, res->probe_ns, res);
+	if (res->status == BENCH_SKIPPED)
+		return 0;
+
+	for (uint32_t i = 0; i < res->trials; i++) {
 		r = bench_run(floor, frame, len, cfg->repeat, &f[i], &got);
 		r = bench_check("floor", r, got, BF_VERDICT_ACCEPT);
 		if (r)
 			return r;
-		r = bench_run(p, frame, len, cfg->repeat, &v[i], &got);
+		r = bench_run(p, frame, len, res->repeat, &v[i], &got);
 		r = bench_check("chain", r, got, expect);
 		if (r)
 			return r;
 	}
-	*ns = bench_median(v, cfg->trials);
-	*floor_ns = bench_median(f, cfg->trials);
+	res->ns = bench_median(v, res->trials);
+	res->floor_ns = bench_median(f, res->trials);
 	return 0;
 }
