@@ -125,7 +125,9 @@ static __always_inline void bf_parse_ipv6(BF_HCTX *h, struct bf_run *run, __u32 
 	nexthdr = ip6.nexthdr;
 	off += sizeof(ip6);
 
-	for (i = 0; i < BF_IPV6_MAX_EXTHDRS; i++) {
+	/* Up to BF_IPV6_MAX_EXTHDRS extension headers, then one more look
+	 * for the transport header that may follow the last of them. */
+	for (i = 0; i <= BF_IPV6_MAX_EXTHDRS; i++) {
 		__u32 len;
 
 		switch (nexthdr) {
@@ -150,6 +152,8 @@ static __always_inline void bf_parse_ipv6(BF_HCTX *h, struct bf_run *run, __u32 
 		default:
 			goto l4;
 		}
+		if (i == BF_IPV6_MAX_EXTHDRS)
+			return;
 		if (bf_load(h, off, ext, sizeof(ext)))
 			return;
 		if (nexthdr == 44) {
