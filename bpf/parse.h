@@ -130,6 +130,21 @@ static __always_inline void bf_parse_ipv6(BF_HCTX *h, struct bf_run *run, __u32 
 	for (i = 0; i <= BF_IPV6_MAX_EXTHDRS; i++) {
 		__u32 len;
 
+		if (i == BF_IPV6_MAX_EXTHDRS) {
+			/* Past the walk: a transport header, or another
+			 * extension header, not walked nor recorded. */
+			switch (nexthdr) {
+			case 0:
+			case 43:
+			case 44:
+			case 51:
+			case 60:
+			case 135:
+				return;
+			default:
+				goto l4;
+			}
+		}
 		switch (nexthdr) {
 		case 0:
 			pkt->exthdrs |= BF_EXT_HOP;
@@ -152,8 +167,6 @@ static __always_inline void bf_parse_ipv6(BF_HCTX *h, struct bf_run *run, __u32 
 		default:
 			goto l4;
 		}
-		if (i == BF_IPV6_MAX_EXTHDRS)
-			return;
 		if (bf_load(h, off, ext, sizeof(ext)))
 			return;
 		if (nexthdr == 44) {
