@@ -97,25 +97,6 @@ static void bench_print_drows(const struct bench *b)
 	}
 }
 
-static void bench_print_value(const char *what, double v, const char *fmt, const char *unit)
-{
-	printf("  %-50s ", what);
-	if (isnan(v))
-		printf("not measured");
-	else
-		printf(fmt, v);
-	printf("%s\n", isnan(v) ? "" : unit);
-}
-
-static void bench_print_ratio_rules(const struct bench *b, const char *what, uint32_t n)
-{
-	const struct bench_row *r = bench_find(b, "rules", n, "last");
-
-	bench_print_value(what, bench_rules_ratio(b, n), "%.1f", "");
-	if (r && r->res.status != BENCH_FULL)
-		printf("  %-50s   (%s)\n", "", r->res.why);
-}
-
 static double bench_dval(const struct bench *b, const char *workload, uint32_t n, bool update)
 {
 	const struct bench_drow *d = bench_dfind(b, workload, n);
@@ -123,43 +104,75 @@ static double bench_dval(const struct bench *b, const char *workload, uint32_t n
 	return d ? (update ? d->update_ms : d->set_ms) : NAN;
 }
 
+/* Ratios: two decimals while small, whole numbers past 100. */
+static const char *bench_fmt_ratio(double v, char *buf, size_t size)
+{
+	if (isnan(v) || isinf(v))
+		snprintf(buf, size, "not measured");
+	else
+		snprintf(buf, size, v < 100 ? "%.2f" : "%.0f", v);
+	return buf;
+}
+
+static void bench_print_ms(const char *what, double ms)
+{
+	if (isnan(ms))
+		printf("  %-50s not measured\n", what);
+	else
+		printf("  %-50s %.0f ms\n", what, ms);
+}
+
+static void bench_print_ratio_rules(const struct bench *b, const char *what, uint32_t n)
+{
+	const struct bench_row *r = bench_find(b, "rules", n, "last");
+	char v[32];
+
+	printf("  %-50s %s\n", what, bench_fmt_ratio(bench_rules_ratio(b, n), v, sizeof(v)));
+	if (r && r->res.status != BENCH_FULL)
+		printf("  %-50s (%s)\n", "", r->res.why);
+}
+
 static void bench_print_targets(const struct bench *b)
 {
 	static const char *const acl_cases[] = { "hit10", "hit50", "hit90", "miss" };
 	const struct bench_row *one = bench_find(b, "rules", 1, "last");
+	double per_rule = bench_per_item(bench_find(b, "rules", 100000, "last"));
+	const char *sep = "";
+	char v[32];
 
 	printf("\nTargets (issue 5; ratios of ns/packet, reported, not judged)\n\n");
 	printf("  %-50s ", "empty chain / floor");
 	for (size_t i = 0; i < b->nrows; i++) {
 		const struct bench_row *r = &b->rows[i];
 
-		if (!strcmp(r->workload, "empty") && r->res.status != BENCH_SKIPPED)
-			printf(" %s %.2f", r->hook, r->res.ns / r->res.floor_ns);
+		if (strcmp(r->workload, "empty") || r->res.status == BENCH_SKIPPED)
+			continue;
+		printf("%s%s %s", sep, r->hook,
+		       bench_fmt_ratio(r->res.ns / r->res.floor_ns, v, sizeof(v)));
+		sep = ", ";
 	}
-	printf("\n");
-	bench_print_value("1 rule / floor", one ? bench_ns(one) / one->res.floor_ns : NAN, "%.2f",
-			  "");
+	printf("\n  %-50s %s\n", "1 rule / floor",
+	       bench_fmt_ratio(one ? bench_ns(one) / one->res.floor_ns : NAN, v, sizeof(v)));
 	bench_print_ratio_rules(b, "10k rules, last matching / 1 rule", 10000);
 	bench_print_ratio_rules(b, "100k rules, last matching / 1 rule", 100000);
 	bench_print_ratio_rules(b, "1M rules, last matching / 1 rule", 1000000);
 	printf("  %-50s ", "10k-rule ACL / 1 rule");
 	for (size_t i = 0; i < ARRAY_SIZE(acl_cases); i++) {
-		double v = bench_ns(bench_find(b, "acl", 10000, acl_cases[i])) / bench_ns(one);
+		double r = bench_ns(bench_find(b, "acl", 10000, acl_cases[i])) / bench_ns(one);
 
-		if (isnan(v))
-			printf(" %s -", acl_cases[i]);
-		else
-			printf(" %s %.1f", acl_cases[i], v);
+		printf("%s%s %s", i ? ", " : "", acl_cases[i],
+		       isnan(r) ? "-" : bench_fmt_ratio(r, v, sizeof(v)));
 	}
 	printf("\n");
-	bench_print_value("load 10k rules: bfcli chain set to attached",
-			  bench_dval(b, "rules", 10000, false), "%.0f", " ms");
-	bench_print_value("load 100k rules: bfcli chain set to attached",
-			  bench_dval(b, "rules", 100000, false), "%.0f", " ms");
-	bench_print_value("chain update, 10k rules", bench_dval(b, "rules", 10000, true), "%.0f",
-			  " ms");
-	bench_print_value("map bytes per rule at 100k rules",
-			  bench_per_item(bench_find(b, "rules", 100000, "last")), "%.1f", "");
+	bench_print_ms("load 10k rules: bfcli chain set to attached",
+		       bench_dval(b, "rules", 10000, false));
+	bench_print_ms("load 100k rules: bfcli chain set to attached",
+		       bench_dval(b, "rules", 100000, false));
+	bench_print_ms("chain update, 10k rules", bench_dval(b, "rules", 10000, true));
+	if (isnan(per_rule))
+		printf("  %-50s not measured\n", "map bytes per rule at 100k rules");
+	else
+		printf("  %-50s %.1f\n", "map bytes per rule at 100k rules", per_rule);
 }
 
 void bench_print(const struct bench *b)
