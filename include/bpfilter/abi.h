@@ -212,7 +212,7 @@ struct bf_lpm_key {
  * index of the child among the 2^bits from node @base. A leaf (bits == 0)
  * is the @count rule indexes from position @base of the list map.
  */
-#define BF_CLS_MAX_TREES 4
+#define BF_CLS_MAX_TREES 8
 #define BF_CLS_MAX_DEPTH 12
 #define BF_CLS_MAX_BITS 16
 

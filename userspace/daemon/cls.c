@@ -42,6 +42,10 @@
 /* One tree's part of it. */
 #define BF_CLS_TREE_BUDGET_PER_RULE 64
 #define BF_CLS_TREE_BUDGET_MIN (1U << 17)
+/* Trees for the largest groups of rules narrow in the same fields; the
+ * others (but the catch-all) for the fields most other rules are narrow
+ * in. */
+#define BF_CLS_EXACT_TREES 3
 /* Below this many rules, one tree. */
 #define BF_CLS_SPLIT_MIN 64
 
@@ -472,6 +476,68 @@ static int bf_u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* How many rules not yet in a kept group are narrow in all of @sig's
+ * fields. */
+static uint64_t bf_sig_cover(const struct bf_sig_count *counts, uint32_t nsig,
+			     const bool *covered, uint32_t sig)
+{
+	uint64_t n = 0;
+
+	for (uint32_t i = 0; i < nsig; i++) {
+		if (!covered[i] && (counts[i].sig & sig) == sig)
+			n += counts[i].n;
+	}
+	return n;
+}
+
+/*
+ * The trees' fields, greedily: each time, the set of fields (a group's, or
+ * a single field) that the most rules not yet covered are narrow in. A
+ * field most rules are narrow in (an ACL's destination) thus gets a tree
+ * of its own rather than leaving the rules narrow only in it to the
+ * catch-all.
+ */
+static uint32_t bf_cls_pick_sigs(const struct bf_cls_builder *b,
+				 const struct bf_sig_count *counts, uint32_t nsig, uint32_t *sigs,
+				 uint32_t nkept)
+{
+	_cleanup_free_ bool *covered = calloc(nsig + 1, sizeof(*covered));
+
+	if (!covered)
+		return nkept;
+	for (uint32_t g = 0; g < nkept; g++) {
+		for (uint32_t i = 0; i < nsig; i++) {
+			if ((counts[i].sig & sigs[g]) == sigs[g])
+				covered[i] = true;
+		}
+	}
+	while (nkept < BF_CLS_MAX_TREES - 1) {
+		uint64_t best_n = 0, n;
+		uint32_t best = 0;
+
+		for (uint32_t i = 0; i < nsig + b->ndims; i++) {
+			uint32_t c = i < nsig ? counts[i].sig : 1U << (i - nsig);
+
+			if (!c)
+				continue;
+			n = bf_sig_cover(counts, nsig, covered, c);
+			if (n > best_n || (n == best_n && n &&
+					   __builtin_popcount(c) > __builtin_popcount(best))) {
+				best_n = n;
+				best = c;
+			}
+		}
+		if (!best_n)
+			break;
+		sigs[nkept++] = best;
+		for (uint32_t i = 0; i < nsig; i++) {
+			if ((counts[i].sig & best) == best)
+				covered[i] = true;
+		}
+	}
+	return nkept;
+}
+
 /*
  * EffiCuts' separation: group the rules by the fields they are narrow in,
  * keep the largest groups as trees (the last slot for rules narrow in none
@@ -506,10 +572,12 @@ static int bf_cls_groups(struct bf_cls_builder *b, uint32_t *group, uint32_t *si
 		counts[nsig - 1].n++;
 	}
 	qsort(counts, nsig, sizeof(*counts), bf_sig_cmp);
-	for (uint32_t i = 0; i < nsig && nkept < BF_CLS_MAX_TREES - 1; i++) {
+	/* The largest groups first, then what covers the most of the rest. */
+	for (uint32_t i = 0; i < nsig && nkept < BF_CLS_EXACT_TREES; i++) {
 		if (counts[i].sig)
 			sigs[nkept++] = counts[i].sig;
 	}
+	nkept = bf_cls_pick_sigs(b, counts, nsig, sigs, nkept);
 	/* The catch-all. */
 	sigs[nkept++] = 0;
 
