@@ -239,10 +239,11 @@ __noinline int bf_match_set(struct bf_pkt *pkt, struct bf_matcher_rec *m)
  * bytes a last short word reads beyond the field drop out. Equality and
  * bit tests compare words in the packet's byte order as they are; a range
  * (fields of at most 4 bytes) compares the field read as a number. Fewer
- * steps than bytes, for the packet and for the verifier (this function is
- * most of what it checks).
+ * steps than bytes, for the packet and for the verifier. Inlined in the
+ * global bf_match_rule(): a call per matcher cost more than the compare,
+ * and the verifier still checks it once.
  */
-__noinline int bf_match_cmp(struct bf_pkt *pkt, struct bf_matcher_rec *m)
+static __always_inline int bf_match_cmp(struct bf_pkt *pkt, struct bf_matcher_rec *m)
 {
 	const __u8 *base = (const __u8 *)pkt;
 	__u32 off, len, i;

@@ -31,10 +31,10 @@
 
 #define BF_CLS_MAX_DIMS 16
 /* A leaf this small is not cut further: walking it costs less. */
-#define BF_CLS_LEAF 2
+#define BF_CLS_LEAF 1
 /* A cut may make its children's lists and slots at most this many times
  * the rules it splits (HiCuts' space factor). */
-#define BF_CLS_SPFAC 4
+#define BF_CLS_SPFAC 8
 /* Nodes and list entries of a chain: at most this many per rule, plus a
  * constant for small chains; past it, nodes stay leaves. */
 #define BF_CLS_BUDGET_PER_RULE 32
@@ -46,6 +46,8 @@
  * others (but the catch-all) for the fields most other rules are narrow
  * in. */
 #define BF_CLS_EXACT_TREES 3
+/* A tree for at least this many rules, and 1/64 of the chain's. */
+#define BF_CLS_TREE_MIN 32
 /* Below this many rules, one tree. */
 #define BF_CLS_SPLIT_MIN 64
 
@@ -476,6 +478,12 @@ static int bf_u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The fewest rules worth a tree of their own. */
+static uint64_t bf_cls_tree_min(uint32_t nrules)
+{
+	return nrules / 64 > BF_CLS_TREE_MIN ? nrules / 64 : BF_CLS_TREE_MIN;
+}
+
 /* How many rules not yet in a kept group are narrow in all of @sig's
  * fields. */
 static uint64_t bf_sig_cover(const struct bf_sig_count *counts, uint32_t nsig,
@@ -527,7 +535,9 @@ static uint32_t bf_cls_pick_sigs(const struct bf_cls_builder *b,
 				best = c;
 			}
 		}
-		if (!best_n)
+		/* Each tree costs every packet a walk: small groups go to
+		 * the catch-all. */
+		if (best_n < bf_cls_tree_min(b->nrules))
 			break;
 		sigs[nkept++] = best;
 		for (uint32_t i = 0; i < nsig; i++) {
@@ -574,7 +584,7 @@ static int bf_cls_groups(struct bf_cls_builder *b, uint32_t *group, uint32_t *si
 	qsort(counts, nsig, sizeof(*counts), bf_sig_cmp);
 	/* The largest groups first, then what covers the most of the rest. */
 	for (uint32_t i = 0; i < nsig && nkept < BF_CLS_EXACT_TREES; i++) {
-		if (counts[i].sig)
+		if (counts[i].sig && counts[i].n >= bf_cls_tree_min(b->nrules))
 			sigs[nkept++] = counts[i].sig;
 	}
 	nkept = bf_cls_pick_sigs(b, counts, nsig, sigs, nkept);
