@@ -26,4 +26,10 @@
  * it is. Exactly BF_PROG_NAME_LEN characters: room for the kernel's 15. */
 #define BF_PROG_NAME bf_prog_0000000
 
+/* A transport header as the parser reads it (the first 14 bytes: TCP's
+ * flags are the last). */
+struct bf_l4buf {
+	__u8 b[14];
+};
+
 #endif /* BF_BPF_COMMON_H */

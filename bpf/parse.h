@@ -17,6 +17,21 @@
 
 #define BF_IPV6_MAX_EXTHDRS 8
 
+/*
+ * The Ethernet, IP and transport headers, read once per packet: a template
+ * with direct packet access defines bf_load_hdr() to read them in place
+ * (a helper call each costs more than the rest of the parse). The IPv6
+ * extension header walk and "log" keep bf_load(): a second way to read
+ * in each of those steps would multiply what the verifier explores.
+ */
+#ifndef BF_HAVE_LOAD_HDR
+#define bf_load_hdr bf_load
+#endif
+
+#ifndef BF_HAVE_LOAD_L4
+#define bf_load_l4(h, off, buf, len) bf_load(h, off, (buf)->b, len)
+#endif
+
 #define BF_ETH_P_IP 0x0800
 #define BF_ETH_P_IPV6 0x86DD
 #define BF_ETH_P_8021Q 0x8100
@@ -49,12 +64,13 @@ struct bf_ipv6hdr {
 static __always_inline void bf_parse_l4(BF_HCTX *h, struct bf_run *run, __u32 off)
 {
 	struct bf_pkt *pkt = &run->pkt;
-	__u8 hdr[14];
+	struct bf_l4buf buf;
+	__u8 *hdr = buf.b;
 
 	run->l4_off = off;
 	switch (pkt->l4_proto) {
 	case 6: /* TCP */
-		if (bf_load(h, off, hdr, 14))
+		if (bf_load_l4(h, off, &buf, 14))
 			return;
 		__builtin_memcpy(&pkt->sport, &hdr[0], 2);
 		__builtin_memcpy(&pkt->dport, &hdr[2], 2);
@@ -62,7 +78,7 @@ static __always_inline void bf_parse_l4(BF_HCTX *h, struct bf_run *run, __u32 of
 		pkt->flags |= BF_PKT_TCP | BF_PKT_PORTS;
 		break;
 	case 17: /* UDP */
-		if (bf_load(h, off, hdr, 4))
+		if (bf_load_l4(h, off, &buf, 4))
 			return;
 		__builtin_memcpy(&pkt->sport, &hdr[0], 2);
 		__builtin_memcpy(&pkt->dport, &hdr[2], 2);
@@ -70,7 +86,7 @@ static __always_inline void bf_parse_l4(BF_HCTX *h, struct bf_run *run, __u32 of
 		break;
 	case 1: /* ICMP */
 	case 58: /* ICMPv6 */
-		if (bf_load(h, off, hdr, 2))
+		if (bf_load_l4(h, off, &buf, 2))
 			return;
 		pkt->icmp_type = hdr[0];
 		pkt->icmp_code = hdr[1];
@@ -85,7 +101,7 @@ static __always_inline void bf_parse_ipv4(BF_HCTX *h, struct bf_run *run, __u32 
 	struct bf_iphdr ip;
 	__u32 ihl;
 
-	if (bf_load(h, off, &ip, sizeof(ip)))
+	if (bf_load_hdr(h, off, &ip, sizeof(ip)))
 		return;
 	ihl = (ip.ver_ihl & 0x0f) * 4;
 	if ((ip.ver_ihl >> 4) != 4 || ihl < sizeof(ip))
@@ -111,7 +127,7 @@ static __always_inline void bf_parse_ipv6(BF_HCTX *h, struct bf_run *run, __u32 
 	__u8 nexthdr;
 	int i;
 
-	if (bf_load(h, off, &ip6, sizeof(ip6)))
+	if (bf_load_hdr(h, off, &ip6, sizeof(ip6)))
 		return;
 	if ((ip6.ver_tc >> 4) != 6)
 		return;
@@ -218,11 +234,11 @@ static __always_inline void bf_parse_eth(BF_HCTX *h, struct bf_run *run)
 	__u16 proto;
 	__u32 off = 12;
 
-	if (bf_load(h, off, &proto, sizeof(proto)))
+	if (bf_load_hdr(h, off, &proto, sizeof(proto)))
 		return;
 	off += 2;
 	if (proto == bpf_htons(BF_ETH_P_8021Q) || proto == bpf_htons(BF_ETH_P_8021AD)) {
-		if (bf_load(h, off + 2, &proto, sizeof(proto)))
+		if (bf_load_hdr(h, off + 2, &proto, sizeof(proto)))
 			return;
 		off += 4;
 	}

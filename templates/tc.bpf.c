@@ -12,6 +12,9 @@ static __always_inline int bf_load(struct __sk_buff *skb, __u32 off, void *buf, 
 	return bpf_skb_load_bytes(skb, off, buf, len);
 }
 
+#include "direct.h"
+BF_DIRECT_LOADERS(struct __sk_buff)
+
 #include "engine.h"
 #include "parse.h"
 

@@ -9,6 +9,9 @@ static __always_inline int bf_load(struct xdp_md *ctx, __u32 off, void *buf, __u
 	return bpf_xdp_load_bytes(ctx, off, buf, len);
 }
 
+#include "direct.h"
+BF_DIRECT_LOADERS(struct xdp_md)
+
 #include "engine.h"
 #include "parse.h"
 
