@@ -509,12 +509,16 @@ static int bench_daemon_work(struct bench *b, const struct bench_daemon *d,
 static int bench_daemon_works(struct bench *b, const struct bench_daemon *d)
 {
 	static const struct bench_dwork full[] = {
+		{ BENCH_RULES, 1, 5 },	     { BENCH_RULES, 10, 5 },
+		{ BENCH_RULES, 100, 5 },     { BENCH_RULES, 1000, 5 },
 		{ BENCH_RULES, 10000, 5 },   { BENCH_RULES, 100000, 3 },
-		{ BENCH_RULES, 1000000, 1 }, { BENCH_ACL, 10000, 3 },
+		{ BENCH_RULES, 1000000, 1 }, { BENCH_ACL, 100, 3 },
+		{ BENCH_ACL, 1000, 3 },	     { BENCH_ACL, 10000, 3 },
 		{ BENCH_SET, 10000, 3 },     { BENCH_PREFIX_SET, 10000, 3 },
 		{ BENCH_SET, 1000000, 1 },   { BENCH_PREFIX_SET, 1000000, 1 },
 	};
 	static const struct bench_dwork quick[] = {
+		{ BENCH_RULES, 1, 3 },
 		{ BENCH_RULES, 10000, 3 },
 		{ BENCH_ACL, 10000, 1 },
 		{ BENCH_SET, 10000, 1 },
