@@ -14,7 +14,6 @@
  * change of the builder's heuristics that makes a test stop exercising what
  * it was written for fails it, with a message saying so.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -321,7 +320,7 @@ static bool check_all_counters(struct tprog *t, const struct gen *g, const struc
 
 /* ------------------------------------------------------------------------ */
 
-/* The counter slot of the policy in a step's list. */
+/* In a step's list of counters: the policy's, and the end of the list. */
 #define POLICY ((size_t)-1)
 #define END ((size_t)-2)
 #define MAX_HITS 4
@@ -349,19 +348,24 @@ struct merge_rules {
 	size_t d_saddr_accept, d_port_drop;
 	/* The catch-all tree against the source tree. */
 	size_t e_saddr_early, e_wide, e_saddr_late;
-	/* A CONTINUE rule marks, rules of other trees match the mark. */
+	/* A CONTINUE rule marks, rules of other trees match the mark. Each
+	 * of those has a twin matching a mark no packet has, without a bit
+	 * the real one has: were the mark a tree dimension, the two would be
+	 * split on that bit, and a packet walking the trees before it is
+	 * marked would only find the twin. */
 	size_t m_set, m_daddr, m_daddr_plain, m_port, m_only;
 	size_t n_wide_set, n_saddr;
 	size_t tcp_all;
 };
 
 /*
- * About 640 rules: 200 narrow in the source address only, 200 in the
+ * 623 rules: about 200 narrow in the source address only, 200 in the
  * destination only, 200 in the destination port only (UDP and TCP), and a
  * few wide ones (a /8, a /10, the mark alone, the protocol), so the builder
  * makes a tree per field and a catch-all. The rules packets are aimed at
  * are spread among them; the fillers match none of the test's packets
- * (172.20/16 sources, 192.168.100/22 destinations, ports from 20000).
+ * (sources in 172.20.0/24, destinations in 192.168.100/24, ports 20000 to
+ * 20199).
  */
 static void merge_chain(struct gen *g, struct merge_rules *m)
 {
@@ -397,16 +401,20 @@ static void merge_chain(struct gen *g, struct merge_rules *m)
 			break;
 		case 90:
 			m->m_daddr = gen_rule(g, "ip4.daddr 203.0.113.7 meta.mark eq 0x1234 counter DROP");
+			gen_rule(g, "ip4.daddr 203.0.113.7 meta.mark eq 0x0234 counter DROP");
 			break;
 		case 100:
 			m->m_daddr_plain = gen_rule(g, "ip4.daddr 203.0.113.7 counter ACCEPT");
 			m->n_saddr = gen_rule(g, "ip4.saddr 100.64.1.1 meta.mark eq 0x55 counter DROP");
+			gen_rule(g, "ip4.saddr 100.64.1.1 meta.mark eq 0x15 counter ACCEPT");
 			break;
 		case 110:
 			m->m_port = gen_rule(g, "udp.dport 7777 meta.mark eq 0x1234 counter ACCEPT");
+			gen_rule(g, "udp.dport 7777 meta.mark eq 0x0234 counter DROP");
 			break;
 		case 120:
 			m->m_only = gen_rule(g, "meta.mark eq 0x1234 counter DROP");
+			gen_rule(g, "meta.mark eq 0x0234 counter ACCEPT");
 			m->e_saddr_late = gen_rule(g, "ip4.saddr 10.8.8.8 counter ACCEPT");
 			break;
 		}
@@ -842,6 +850,12 @@ static const struct tprog_case box_cases[] = {
 	YES("meta.dport range 60000-65535", PKT_TCP4(.dport = 65535)),
 	YES("meta.dport range 60000-65535", PKT_UDP6(.dport = 60000)),
 	NO("meta.dport range 60000-65535", PKT_UDP4(.dport = 59999)),
+	/* Wide, ends next to powers of two: off by one, a box would miss
+	 * them. */
+	YES("tcp.dport range 1023-2048", PKT_TCP4(.dport = 1023)),
+	YES("tcp.dport range 1023-2048", PKT_TCP6(.dport = 2048)),
+	NO("tcp.dport range 1023-2048", PKT_TCP4(.dport = 1022)),
+	NO("tcp.dport range 1023-2048", PKT_TCP4(.dport = 2049)),
 	YES("tcp.sport range 0-1023", PKT_TCP4(.sport = 1023)),
 	NO("tcp.sport range 0-1023", PKT_TCP4(.sport = 1024)),
 	/* IPv4 prefixes off byte boundaries. */
@@ -857,29 +871,98 @@ static const struct tprog_case box_cases[] = {
 	NO("meta.l4_proto udp ip4.daddr 192.168.128.7", PKT_TCP4(.daddr = "192.168.128.7")),
 };
 
-/* Narrow rules around the table's values, sharing leaves and cuts with
+/*
+ * Narrow rules around the table's values, sharing leaves and cuts with
  * them: exact IPv6 and IPv4 sources, destination ports around 1000, IPv4
- * destinations on both sides of 192.168.128.0/17. */
-#define BOX_FILL_KINDS 4
-#define BOX_FILL_EACH 40
+ * destinations on both sides of 192.168.128.0/17; a ladder of abutting
+ * port ranges (each under 256 ports: narrow), whose ends the trees must
+ * cut exactly; and exact TCP flags, which make the flags byte worth
+ * cutting where the rules with flags any and all are.
+ */
+enum box_fill {
+	FILL_IP6,
+	FILL_IP4,
+	FILL_PORT,
+	FILL_DADDR,
+	FILL_LADDER,
+	FILL_FLAGS,
+	_FILL_MAX,
+};
 
-static void box_filler(struct gen *g, unsigned int kind, unsigned int i)
+#define LADDER_N 48
+#define LADDER_BASE 30000
+
+static const uint8_t box_flags[] = { 0x02, 0x12, 0x10, 0x11, 0x18, 0x04,
+				     0x14, 0x50, 0xc2, 0x80, 0x29, 0x40 };
+static const unsigned int box_fill_count[_FILL_MAX] = {
+	[FILL_IP6] = 40, [FILL_IP4] = 40,	  [FILL_PORT] = 40,
+	[FILL_DADDR] = 40, [FILL_LADDER] = LADDER_N, [FILL_FLAGS] = ARRAY_SIZE(box_flags),
+};
+static const char *const ladder_field[] = { "tcp.dport", "udp.dport", "meta.dport" };
+
+/*
+ * The ladder's step @i: ports ladder_lo(i) to ladder_lo(i + 1) - 1, on no
+ * power-of-two boundary in particular. The first half are 2 to 4 ports
+ * wide: the trees cut windows below the highest bit where a node's rules
+ * differ, so only steps this close to each other get cut down to their
+ * last bits, where a box one port short would show. The others are 38 to
+ * 97 ports wide.
+ */
+static uint32_t ladder_lo(unsigned int i)
 {
-	switch (kind) {
-	case 0:
+	uint32_t lo = LADDER_BASE;
+
+	for (unsigned int j = 0; j < i; j++)
+		lo += j < LADDER_N / 2 ? 2 + j % 3 : 38 + (j * 13) % 60;
+	return lo;
+}
+
+/* Fillers are written round-robin over their kinds; ladder[i] is the
+ * index of the ladder's step i in the chain. */
+struct box_fill_state {
+	unsigned int kind;
+	unsigned int done[_FILL_MAX];
+	size_t ladder[LADDER_N];
+};
+
+/* Write the next filler; false when they are all written. */
+static bool box_fill_next(struct gen *g, struct box_fill_state *f)
+{
+	unsigned int i, k;
+
+	for (k = 0; k < _FILL_MAX; k++) {
+		if (f->done[(f->kind + k) % _FILL_MAX] < box_fill_count[(f->kind + k) % _FILL_MAX])
+			break;
+	}
+	if (k == _FILL_MAX)
+		return false;
+	k = (f->kind + k) % _FILL_MAX;
+	f->kind = (k + 1) % _FILL_MAX;
+	i = f->done[k]++;
+
+	switch (k) {
+	case FILL_IP6:
 		gen_rule(g, "ip6.saddr 2001:db8:1::%x counter CONTINUE", i + 1);
 		break;
-	case 1:
+	case FILL_IP4:
 		gen_rule(g, "ip4.saddr 10.2.0.%u counter CONTINUE", i + 3);
 		break;
-	case 2:
+	case FILL_PORT:
 		gen_rule(g, "tcp.dport %u counter CONTINUE", 980 + i);
 		break;
-	default:
+	case FILL_DADDR:
 		gen_rule(g, "ip4.daddr 192.168.%u.%u counter CONTINUE", 127 + i % 2,
 			 i % 2 ? i / 2 : 255 - i / 2);
 		break;
+	case FILL_LADDER:
+		f->ladder[i] = gen_rule(g, "%s range %u-%u counter CONTINUE", ladder_field[i % 3],
+					ladder_lo(i), ladder_lo(i + 1) - 1);
+		break;
+	default:
+		gen_rule(g, "tcp.flags eq 0x%02x counter CONTINUE", box_flags[i]);
+		break;
 	}
+	return true;
 }
 
 /*
@@ -887,11 +970,11 @@ static void box_filler(struct gen *g, unsigned int kind, unsigned int i)
  * hook), each "counter CONTINUE", with the fillers spread among them.
  * rule[i] is row i's rule index, -1 when it does not apply.
  */
-static void box_chain(struct gen *g, enum bf_hook hook, long *rule)
+static void box_chain(struct gen *g, enum bf_hook hook, long *rule, struct box_fill_state *f)
 {
 	const size_t n = ARRAY_SIZE(box_cases);
-	unsigned int fill = 0;
 
+	memset(f, 0, sizeof(*f));
 	for (size_t i = 0; i < n; i++) {
 		const struct tprog_case *c = &box_cases[i];
 		size_t j;
@@ -907,13 +990,13 @@ static void box_chain(struct gen *g, enum bf_hook hook, long *rule)
 			rule[i] = rule[j];
 			continue;
 		}
-		/* Two fillers before each rule of the table. */
-		for (unsigned int k = 0; k < 2 && fill < BOX_FILL_KINDS * BOX_FILL_EACH; k++, fill++)
-			box_filler(g, fill % BOX_FILL_KINDS, fill / BOX_FILL_KINDS);
+		/* A few fillers before each rule of the table. */
+		for (unsigned int k = 0; k < 3 && box_fill_next(g, f); k++)
+			;
 		rule[i] = (long)gen_rule(g, "%s counter CONTINUE", c->rule);
 	}
-	for (; fill < BOX_FILL_KINDS * BOX_FILL_EACH; fill++)
-		box_filler(g, fill % BOX_FILL_KINDS, fill / BOX_FILL_KINDS);
+	while (box_fill_next(g, f))
+		;
 }
 
 /* The rules of the table in no tree: only BOX_NEVER may be. */
@@ -938,24 +1021,36 @@ static void box_check_trees(const struct bf_cls *cls, const uint8_t *trees, cons
 	}
 }
 
-/*
- * Row @idx: its rule's counter moves exactly when the row says, the policy
- * applies (every rule is CONTINUE), and every other counter moves as the
- * reference evaluator (lib/eval.h) says it should.
- */
-static void box_run(struct tprog *t, const struct gen *g, size_t idx, size_t rule,
-		    struct bf_counter *before, struct bf_counter *after, uint64_t *counted)
+/* Counters around a run, and the slots the reference evaluator says move. */
+struct box_run {
+	struct bf_counter *before;
+	struct bf_counter *after;
+	uint64_t *counted;
+	size_t nslots;
+};
+
+static uint64_t box_moved(const struct box_run *b, size_t slot)
 {
-	const struct tprog_case *c = &box_cases[idx];
+	return b->after[slot].packets - b->before[slot].packets;
+}
+
+/*
+ * Run @spec (@mark on TC) through @t's program and through the reference
+ * evaluator (lib/eval.h): every counter of the chain must move exactly as
+ * the evaluator says, and the policy apply (every rule is CONTINUE). False
+ * when the run itself failed: the counters are then not to be read.
+ */
+static bool box_probe(struct tprog *t, const struct gen *g, const struct pkt_spec *spec,
+		      uint32_t mark, const char *label, struct box_run *b)
+{
 	const char *hook = tprog_hook_name(t->hook);
-	const struct tprog_opts opts = { .mark = c->mark };
-	size_t nslots = g->nrules + 2;
-	struct bf_eval_result res = { .counted = counted };
+	const struct tprog_opts opts = { .mark = mark };
+	struct bf_eval_result res = { .counted = b->counted };
 	struct bf_eval_ctx ctx = {
 		.l2 = true,
 		.ifindex = TPROG_IFINDEX,
-		.mark = t->hook == BF_HOOK_XDP ? 0 : c->mark,
-		.l3_proto = c->pkt.l3 == PKT_L3_IP6 ? 0x86dd : 0x0800,
+		.mark = t->hook == BF_HOOK_XDP ? 0 : mark,
+		.l3_proto = spec->l3 == PKT_L3_IP6 ? 0x86dd : 0x0800,
 	};
 	uint8_t frame[PKT_MAX];
 	char desc[256];
@@ -963,48 +1058,102 @@ static void box_run(struct tprog *t, const struct gen *g, size_t idx, size_t rul
 	enum bf_verdict v;
 	int len, r;
 
-	pkt_describe(&c->pkt, desc, sizeof(desc));
-	len = pkt_build(&c->pkt, frame, sizeof(frame));
-	if (!ASSERT_TRUE(len > 0, "row %zu: cannot build %s", idx, desc))
-		return;
-	memset(counted, 0, BF_EVAL_WORDS(nslots) * sizeof(*counted));
+	pkt_describe(spec, desc, sizeof(desc));
+	len = pkt_build(spec, frame, sizeof(frame));
+	if (!ASSERT_TRUE(len > 0, "%s: cannot build %s", label, desc))
+		return false;
+	memset(b->counted, 0, BF_EVAL_WORDS(b->nslots) * sizeof(*b->counted));
 	r = bf_eval_chain(t->chain, frame, (size_t)len, &ctx, &res);
-	if (!ASSERT_OK(r, "the reference evaluator"))
-		return;
-	if (!ASSERT_OK(tprog_counters(t, before, nslots), "reading counters"))
-		return;
-	r = tprog_run_raw(t, frame, (size_t)len, c->pkt.l3, &opts, &v);
-	if (!ASSERT_TRUE(r == 0, "row %zu '%s' on %s: test run failed: %s", idx, c->rule, hook,
-			 strerror(-r)))
-		return;
-	if (!ASSERT_OK(tprog_counters(t, after, nslots), "reading counters"))
-		return;
+	if (!ASSERT_OK(r, "the reference evaluator") ||
+	    !ASSERT_OK(tprog_counters(t, b->before, b->nslots), "reading counters"))
+		return false;
+	r = tprog_run_raw(t, frame, (size_t)len, spec->l3, &opts, &v);
+	if (!ASSERT_TRUE(r == 0, "%s on %s: test run failed: %s", label, hook, strerror(-r)) ||
+	    !ASSERT_OK(tprog_counters(t, b->after, b->nslots), "reading counters"))
+		return false;
 
-	ASSERT_TRUE(after[rule].packets - before[rule].packets == c->match,
-		    "row %zu '%s' on %s: %s %s (mark 0x%x)", idx, c->rule, hook,
-		    c->match ? "does not match" : "matches", desc, c->mark);
-	ASSERT_TRUE(v == BF_VERDICT_ACCEPT, "row %zu '%s' on %s: %s, expected the policy", idx,
-		    c->rule, hook, tprog_verdict_name(v));
-	ASSERT_TRUE(bf_eval_bit(counted, rule) == c->match,
-		    "row %zu '%s': the reference evaluator disagrees with the row", idx, c->rule);
-	for (size_t i = 0; i < nslots; i++) {
-		uint64_t d = after[i].packets - before[i].packets;
+	ASSERT_TRUE(v == BF_VERDICT_ACCEPT, "%s on %s: %s, expected the policy", label, hook,
+		    tprog_verdict_name(v));
+	for (size_t i = 0; i < b->nslots; i++) {
+		uint64_t d = box_moved(b, i);
 
-		if (d == bf_eval_bit(counted, i) || bad++ >= 5)
+		if (d == bf_eval_bit(b->counted, i) || bad++ >= 5)
 			continue;
 		bf_test_fail(__FILE__, __LINE__,
-			     "row %zu (%s) on %s: counter %zu '%s' moved by %llu, the reference "
-			     "evaluator says %d",
-			     idx, desc, hook, i, gen_text(g, i), (unsigned long long)d,
-			     bf_eval_bit(counted, i));
+			     "%s (%s, mark 0x%x) on %s: counter %zu '%s' moved by %llu, the "
+			     "reference evaluator says %d",
+			     label, desc, mark, hook, i, gen_text(g, i), (unsigned long long)d,
+			     bf_eval_bit(b->counted, i));
+	}
+	return true;
+}
+
+/* Row @idx of the table: its rule's counter moves exactly when the row
+ * says, and every other one as the evaluator says. */
+static void box_row(struct tprog *t, const struct gen *g, size_t idx, size_t rule,
+		    struct box_run *b)
+{
+	const struct tprog_case *c = &box_cases[idx];
+	char label[64];
+
+	snprintf(label, sizeof(label), "row %zu", idx);
+	if (!box_probe(t, g, &c->pkt, c->mark, label, b))
+		return;
+	ASSERT_TRUE(box_moved(b, rule) == c->match, "row %zu '%s' on %s: %s its packet (mark 0x%x)",
+		    idx, c->rule, tprog_hook_name(t->hook),
+		    c->match ? "does not match" : "matches", c->mark);
+	ASSERT_TRUE(bf_eval_bit(b->counted, rule) == c->match,
+		    "row %zu '%s': the reference evaluator disagrees with the row", idx, c->rule);
+}
+
+/* Both ends of every step of the ladder, and the ports just outside it:
+ * each step's rule alone among the ladder's takes its ends. */
+static void box_ladder(struct tprog *t, const struct gen *g, const struct box_fill_state *f,
+		       struct box_run *b)
+{
+	for (unsigned int i = 0; i <= LADDER_N; i++) {
+		for (unsigned int end = 0; end < 2; end++) {
+			uint32_t port = end ? ladder_lo(i) - 1 : ladder_lo(i);
+			/* The step this port is in, LADDER_N for none. */
+			unsigned int step = end ? (i ? i - 1 : LADDER_N) : i;
+			bool tcp = step == LADDER_N ? port % 2 : step % 3 == 0 ||
+							(step % 3 == 2 && step % 2);
+			struct pkt_spec spec = tcp ? PKT_TCP4(.dport = port) : PKT_UDP4(.dport = port);
+			char label[64];
+
+			snprintf(label, sizeof(label), "ladder port %u", port);
+			if (!box_probe(t, g, &spec, 0, label, b))
+				continue;
+			for (unsigned int s = 0; s < LADDER_N; s++)
+				ASSERT_TRUE(box_moved(b, f->ladder[s]) == (s == step),
+					    "%s (%s) on %s: rule '%s' %s", label, tcp ? "TCP" : "UDP",
+					    tprog_hook_name(t->hook), gen_text(g, f->ladder[s]),
+					    s == step ? "does not match" : "matches");
+		}
+	}
+}
+
+/* TCP packets with flags on either side of the fillers' and rows'. */
+static void box_flag_probes(struct tprog *t, const struct gen *g, struct box_run *b)
+{
+	static const uint8_t flags[] = { 0x00, 0x01, 0x12, 0x41, 0x50, 0x52,
+					 0x80, 0x90, 0xc0, 0xc2, 0xd0, 0xff };
+
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+		struct pkt_spec spec = PKT_TCP4(.tcp_flags = flags[i]);
+		char label[64];
+
+		snprintf(label, sizeof(label), "TCP flags 0x%02x", flags[i]);
+		box_probe(t, g, &spec, 0, label, b);
 	}
 }
 
 /*
  * Rules the trees cannot narrow on, among narrow rules that make the chain
  * split into trees, and prefixes and ranges cut off byte boundaries: each
- * row's packet matches its rule or not, and every rule of the chain counts
- * it exactly when the reference evaluator says it matches.
+ * row's packet matches its rule or not, each step of a ladder of ranges
+ * takes its ends, and every rule of the chain counts each packet exactly
+ * when the reference evaluator says it matches.
  */
 BF_TEST(prog_cls_boxes)
 {
@@ -1013,18 +1162,19 @@ BF_TEST(prog_cls_boxes)
 
 	for_each_hook(hook, BOX_HOOKS) {
 		_cleanup_free_ long *rule = calloc(n, sizeof(*rule));
-		_cleanup_free_ struct bf_counter *before = NULL, *after = NULL;
-		_cleanup_free_ uint64_t *counted = NULL;
+		_cleanup_free_ struct box_fill_state *f = calloc(1, sizeof(*f));
 		struct gen g = { .keep = true };
+		struct box_run b = {};
 		struct tprog t = {};
 
-		if (!ASSERT_TRUE(rule, "out of memory"))
+		if (!ASSERT_TRUE(rule && f, "out of memory"))
 			break;
-		box_chain(&g, hook, rule);
-		before = calloc(g.nrules + 2, sizeof(*before));
-		after = calloc(g.nrules + 2, sizeof(*after));
-		counted = calloc(BF_EVAL_WORDS(g.nrules + 2), sizeof(*counted));
-		if (!gen_ok(&g) || !ASSERT_TRUE(before && after && counted, "out of memory") ||
+		box_chain(&g, hook, rule, f);
+		b.nslots = g.nrules + 2;
+		b.before = calloc(b.nslots, sizeof(*b.before));
+		b.after = calloc(b.nslots, sizeof(*b.after));
+		b.counted = calloc(BF_EVAL_WORDS(b.nslots), sizeof(*b.counted));
+		if (!gen_ok(&g) || !ASSERT_TRUE(b.before && b.after && b.counted, "out of memory") ||
 		    !load(&t, hook, "ACCEPT", g.buf))
 			goto next;
 		/* The TC chain has every rule: its classifier is checked. */
@@ -1039,10 +1189,15 @@ BF_TEST(prog_cls_boxes)
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (rule[i] >= 0)
-				box_run(&t, &g, i, (size_t)rule[i], before, after, counted);
+				box_row(&t, &g, i, (size_t)rule[i], &b);
 		}
+		box_ladder(&t, &g, f, &b);
+		box_flag_probes(&t, &g, &b);
 next:
 		tprog_close(&t);
 		gen_free(&g);
+		free(b.before);
+		free(b.after);
+		free(b.counted);
 	}
 }
