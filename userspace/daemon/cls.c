@@ -248,8 +248,13 @@ static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t
 	return 0;
 }
 
-/* The children of the cut a rule's interval [lo, hi] spans: all of them,
- * or [*ja, *jb], which may wrap around. */
+/*
+ * The children of the cut a rule's interval [lo, hi] spans: all of them,
+ * or [*ja, *jb]. A window ending at the highest bit where the node's rules
+ * differ (bf_dim_top()) never sees an interval wrap around (*ja > *jb);
+ * the callers handle it anyway, so that a cut chosen otherwise stays
+ * correct.
+ */
 static bool bf_cut_span(const struct bf_cls_cut *cut, uint32_t lo, uint32_t hi, uint32_t *ja,
 			uint32_t *jb)
 {
