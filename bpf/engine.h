@@ -510,7 +510,7 @@ __noinline int bf_cls_leaf(const struct bf_pkt *pkt, struct bf_cls_walk *w, __u3
 			return n->count;
 		}
 		v = bpf_ntohl(words[n->word & (sizeof(*pkt) / 4 - 1)]);
-		idx = n->base + ((v >> (n->shift & 31)) & ((1U << (n->bits & 31)) - 1));
+		idx = n->base + ((v >> (n->shift & 31)) & n->count);
 	}
 	bf_dbg("classifier tree %u deeper than %d", t, BF_CLS_MAX_DEPTH);
 	return -1;

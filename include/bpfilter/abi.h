@@ -209,8 +209,9 @@ struct bf_lpm_key {
  * packet reaching them. An inner node picks its child from a window of bits
  * of one field of struct bf_pkt: the field's 32-bit big-endian word @word,
  * read as a number, shifted right by @shift and cut to @bits bits, is the
- * index of the child among the 2^bits from node @base. A leaf (bits == 0)
- * is the @count rule indexes from position @base of the list map.
+ * index of the child among the 2^bits from node @base (@count holds the
+ * window's mask, 2^bits - 1). A leaf (bits == 0) is the @count rule
+ * indexes from position @base of the list map.
  */
 #define BF_CLS_MAX_TREES 8
 #define BF_CLS_MAX_DEPTH 12

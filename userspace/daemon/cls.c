@@ -432,6 +432,8 @@ static int bf_cls_cut(struct bf_cls_builder *b, const uint32_t *rules, uint32_t 
 	/* The dimension's place in its big-endian word, read as a number. */
 	out->shift = 8 * (4 - dim->off % 4 - dim->len) + cut->shift;
 	out->bits = cut->bits;
+	/* An inner node's count is its window's mask, ready for the walk. */
+	out->count = nchild - 1;
 	return 0;
 }
 
