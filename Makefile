@@ -58,6 +58,9 @@ $(BUILD)/bpf/%.bpf.o: templates/%.bpf.c $(BUILD)/gen/vmlinux.h $(wildcard bpf/*.
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# Kept: deleted as intermediates, they made the next make rebuild everything.
+.SECONDARY: $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TEMPLATES))
+
 $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	@mkdir -p $(@D)
 	$(BPFTOOL) gen skeleton $< name bf_$*_tmpl > $@.tmp && mv $@.tmp $@
