@@ -58,8 +58,10 @@ $(BUILD)/bpf/%.bpf.o: templates/%.bpf.c $(BUILD)/gen/vmlinux.h $(wildcard bpf/*.
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-# Kept: deleted as intermediates, they made the next make rebuild everything.
-.SECONDARY: $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TEMPLATES))
+# Kept: made by pattern rules and only named as prerequisites of pattern
+# rules, they are intermediates, which make deletes after a build; the
+# next make then regenerated the skeletons and rebuilt every object.
+.SECONDARY: $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TEMPLATES)) $(SKELS)
 
 $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	@mkdir -p $(@D)
