@@ -477,43 +477,48 @@ static __always_inline __u32 bf_cls_head(struct bf_cls_walk *w, __u32 t)
 }
 
 /*
- * Walk tree @t down to the leaf the packet falls in, whose candidates are
- * then list entries [pos, end): returns how many, or -1. Array lookups,
- * which the verifier inlines: a few instructions a level. Global functions
- * (here and below) are verified once, not once per call site and state.
+ * Walk every tree down to the leaf the packet falls in, whose candidates
+ * are then list entries [pos, end) of that tree: returns how many in all,
+ * or -1. Array lookups, which the verifier inlines: a few instructions a
+ * level; one call for all the trees. Global functions (here and below) are
+ * verified once, not once per call site and state.
  */
-__noinline int bf_cls_leaf(const struct bf_pkt *pkt, struct bf_cls_walk *w, __u32 t)
+__noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 {
 	const __u32 *words = (const __u32 *)pkt;
-	__u32 idx = t;
-	int d;
+	__u32 total = 0, t;
 
-	if (!pkt || !w || t >= BF_CLS_MAX_TREES)
+	if (!pkt || !w)
 		return -1;
-	/* The verifier would track the bound on a copy of t: mask the one
-	 * used, hidden from the compiler, which knows the check made it
-	 * redundant. */
-	asm volatile("" : "+r"(t));
-	t &= BF_CLS_MAX_TREES - 1;
-	for (d = 0; d < BF_CLS_MAX_DEPTH; d++) {
-		struct bf_cls_node *n = bpf_map_lookup_elem(&bf_cls_nodes, &idx);
-		__u32 v;
+	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
+		struct bf_cls_node *n = NULL;
+		__u32 idx = t;
+		int d;
 
-		if (!n) {
-			bf_dbg("classifier node %u lookup failed", idx);
+		if (t >= bf_cfg.ntrees)
+			break;
+		for (d = 0; d < BF_CLS_MAX_DEPTH; d++) {
+			n = bpf_map_lookup_elem(&bf_cls_nodes, &idx);
+			if (!n) {
+				bf_dbg("classifier node %u lookup failed", idx);
+				return -1;
+			}
+			if (!n->bits)
+				break;
+			idx = n->base + ((bpf_ntohl(words[n->word & (sizeof(*pkt) / 4 - 1)]) >>
+					  (n->shift & 31)) &
+					 n->count);
+		}
+		if (!n || n->bits) {
+			bf_dbg("classifier tree %u deeper than %d", t, BF_CLS_MAX_DEPTH);
 			return -1;
 		}
-		if (!n->bits) {
-			w->pos[t] = n->base;
-			w->end[t] = n->base + n->count;
-			w->head[t] = bf_cls_head(w, t);
-			return n->count;
-		}
-		v = bpf_ntohl(words[n->word & (sizeof(*pkt) / 4 - 1)]);
-		idx = n->base + ((v >> (n->shift & 31)) & n->count);
+		w->pos[t] = n->base;
+		w->end[t] = n->base + n->count;
+		w->head[t] = bf_cls_head(w, t);
+		total += n->count;
 	}
-	bf_dbg("classifier tree %u deeper than %d", t, BF_CLS_MAX_DEPTH);
-	return -1;
+	return total;
 }
 
 /*
@@ -557,20 +562,11 @@ static long bf_cls_step(__u64 index, void *data)
 /* Run the candidates of every tree in rule order until one ends the walk. */
 static __always_inline void bf_cls_run(struct bf_run *run)
 {
-	__u32 total = 0;
-	__u32 t;
+	int total = bf_cls_leaves(&run->pkt, &run->walk);
 
-	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
-		int n;
-
-		if (t >= bf_cfg.ntrees)
-			break;
-		n = bf_cls_leaf(&run->pkt, &run->walk, t);
-		if (n < 0) {
-			run->error = 1;
-			return;
-		}
-		total += n;
+	if (total < 0) {
+		run->error = 1;
+		return;
 	}
 	if (total)
 		bpf_loop(total, bf_cls_step, run, 0);
