@@ -514,9 +514,14 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 			return -1;
 		}
 		w->pos[t] = n->base;
-		w->end[t] = n->base + n->count;
+		w->end[t] = n->base;
+		/* Most leaves' rules are told apart from the packet by one
+		 * field: no candidate to merge and run. */
+		if ((bpf_ntohl(words[n->fword & (sizeof(*pkt) / 4 - 1)]) & n->fmask) == n->fvalue) {
+			w->end[t] += n->count;
+			total += n->count;
+		}
 		w->head[t] = bf_cls_head(w, t);
-		total += n->count;
 	}
 	return total;
 }

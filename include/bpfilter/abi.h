@@ -211,7 +211,8 @@ struct bf_lpm_key {
  * read as a number, shifted right by @shift and cut to @bits bits, is the
  * index of the child among the 2^bits from node @base (@count holds the
  * window's mask, 2^bits - 1). A leaf (bits == 0) is the @count rule
- * indexes from position @base of the list map.
+ * indexes from position @base of the list map, for the packets that pass
+ * its filter.
  */
 #define BF_CLS_MAX_TREES 8
 #define BF_CLS_MAX_DEPTH 12
@@ -223,7 +224,12 @@ struct bf_cls_node {
 	__u8 word;
 	__u8 shift;
 	__u8 bits;
-	__u8 pad;
+	/* A leaf's filter: its rules can only match a packet whose word
+	 * @fword, read as a number, has (value & fmask) == fvalue (the
+	 * common prefix of their values in one field); fmask 0: any. */
+	__u8 fword;
+	__u32 fmask;
+	__u32 fvalue;
 };
 
 struct bf_counter {

@@ -219,6 +219,41 @@ static int bf_cls_node_alloc(struct bf_cls_builder *b, uint32_t n, uint32_t *idx
 	return 0;
 }
 
+/*
+ * A leaf's filter: the field where its rules' values share the longest
+ * prefix (the hull of their intervals), for the walk to drop the leaf for
+ * packets outside it. A packet a rule matches has its value in the rule's
+ * interval, so in the hull: the filter never drops a match.
+ */
+static void bf_cls_filter(const struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
+			  struct bf_cls_node *out)
+{
+	unsigned int best = 0;
+
+	for (uint32_t d = 0; d < b->ndims && n; d++) {
+		const struct bf_cls_dim *dim = &b->dims[d];
+		unsigned int bits = 8 * dim->len, plen, shift;
+		uint32_t lo = UINT32_MAX, hi = 0, full = bf_dim_full(dim), mask;
+
+		for (uint32_t i = 0; i < n; i++) {
+			size_t k = (size_t)rules[i] * b->ndims + d;
+
+			lo = b->lo[k] < lo ? b->lo[k] : lo;
+			hi = b->hi[k] > hi ? b->hi[k] : hi;
+		}
+		/* Leading bits lo and hi agree on, within the field. */
+		plen = lo == hi ? bits : (unsigned int)__builtin_clz(lo ^ hi) - (32 - bits);
+		if (plen <= best)
+			continue;
+		best = plen;
+		mask = full & ~(plen >= bits ? 0 : full >> plen);
+		shift = 8 * (4 - dim->off % 4 - dim->len);
+		out->fword = dim->off / 4;
+		out->fmask = mask << shift;
+		out->fvalue = (lo & mask) << shift;
+	}
+}
+
 static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
 		       struct bf_cls_node *out)
 {
@@ -242,6 +277,7 @@ static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t
 	memcpy(&cls->list[cls->nlist], rules, n * sizeof(*rules));
 	out->base = cls->nlist;
 	out->count = n;
+	bf_cls_filter(b, rules, n, out);
 	if (n > cls->max_leaf)
 		cls->max_leaf = n;
 	cls->nlist += n;
