@@ -517,7 +517,8 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 		w->end[t] = n->base;
 		/* Most leaves' rules are told apart from the packet by one
 		 * field: no candidate to merge and run. */
-		if ((bpf_ntohl(words[n->fword & (sizeof(*pkt) / 4 - 1)]) & n->fmask) == n->fvalue) {
+		if ((bpf_ntohl(words[n->fword & (sizeof(*pkt) / 4 - 1)]) & n->fmask) == n->fvalue &&
+		    (bpf_ntohl(words[n->fword2 & (sizeof(*pkt) / 4 - 1)]) & n->fmask2) == n->fvalue2) {
 			w->end[t] += n->count;
 			total += n->count;
 		}

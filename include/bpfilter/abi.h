@@ -230,6 +230,11 @@ struct bf_cls_node {
 	__u8 fword;
 	__u32 fmask;
 	__u32 fvalue;
+	/* A second filter, on another field. */
+	__u8 fword2;
+	__u8 pad[3];
+	__u32 fmask2;
+	__u32 fvalue2;
 };
 
 struct bf_counter {

@@ -220,15 +220,15 @@ static int bf_cls_node_alloc(struct bf_cls_builder *b, uint32_t n, uint32_t *idx
 }
 
 /*
- * A leaf's filter: the field where its rules' values share the longest
- * prefix (the hull of their intervals), for the walk to drop the leaf for
- * packets outside it. A packet a rule matches has its value in the rule's
+ * A leaf's filters: the two fields where its rules' values share the
+ * longest prefixes (the hull of their intervals), for the walk to drop the
+ * leaf for packets outside them. A packet a rule matches has its value in the rule's
  * interval, so in the hull: the filter never drops a match.
  */
 static void bf_cls_filter(const struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
 			  struct bf_cls_node *out)
 {
-	unsigned int best = 0;
+	unsigned int best = 0, second = 0;
 
 	for (uint32_t d = 0; d < b->ndims && n; d++) {
 		const struct bf_cls_dim *dim = &b->dims[d];
@@ -243,14 +243,26 @@ static void bf_cls_filter(const struct bf_cls_builder *b, const uint32_t *rules,
 		}
 		/* Leading bits lo and hi agree on, within the field. */
 		plen = lo == hi ? bits : (unsigned int)__builtin_clz(lo ^ hi) - (32 - bits);
-		if (plen <= best)
+		if (plen <= second)
 			continue;
-		best = plen;
 		mask = full & ~(plen >= bits ? 0 : full >> plen);
 		shift = 8 * (4 - dim->off % 4 - dim->len);
-		out->fword = dim->off / 4;
-		out->fmask = mask << shift;
-		out->fvalue = (lo & mask) << shift;
+		if (plen > best) {
+			/* The best so far becomes the second. */
+			second = best;
+			out->fword2 = out->fword;
+			out->fmask2 = out->fmask;
+			out->fvalue2 = out->fvalue;
+			best = plen;
+			out->fword = dim->off / 4;
+			out->fmask = mask << shift;
+			out->fvalue = (lo & mask) << shift;
+		} else {
+			second = plen;
+			out->fword2 = dim->off / 4;
+			out->fmask2 = mask << shift;
+			out->fvalue2 = (lo & mask) << shift;
+		}
 	}
 }
 
