@@ -13,7 +13,9 @@
  * any/all, probabilities) leaves the field whole. A rule goes into every
  * child whose window of bits some value of its interval has, so a packet
  * reaching a leaf can only match the rules listed there: the classifier may
- * keep too many candidates, never too few.
+ * keep too many candidates, never too few. Each leaf also carries a filter,
+ * the prefix its rules' values share in two fields, for the walk to skip
+ * it when the packet lies outside.
  *
  * The mark is never a dimension: a CONTINUE rule may change it on the way,
  * after the trees were walked.
