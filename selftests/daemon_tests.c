@@ -287,20 +287,6 @@ static bool dt_env_setup(struct dt_env *env)
 	return ASSERT_TRUE(env->mounted, "mounting a bpffs on %s: %s", env->bpffs, strerror(errno));
 }
 
-static int dt_ping(const char *sock)
-{
-	struct bf_request req = { .cmd = BF_CMD_RULESET_GET };
-	struct bf_response resp = {};
-	_cleanup_close_ int fd = bf_client_connect(sock);
-	int r;
-
-	if (fd < 0)
-		return fd;
-	r = bf_client_exchange(fd, &req, &resp);
-	bf_response_clean(&resp);
-	return r;
-}
-
 /*
  * Start "bpfilter --run-dir RUN --bpffs-path BPFFS -v debug ARGS..." (the
  * arguments end with NULL), its socket in RUN unless ARGS has --socket,
@@ -360,7 +346,7 @@ static bool dt_wait_ready(struct dt_daemon *d)
 					   WIFEXITED(status) ? WEXITSTATUS(status)
 							     : WTERMSIG(status));
 		}
-		if (!dt_ping(d->sock))
+		if (!bf_client_ping(d->sock))
 			return true;
 		dt_sleep_ms(5);
 	}
@@ -614,7 +600,7 @@ BF_TEST(daemon_second_refused)
 	ASSERT_TRUE(e2e_contains(out.err, first->sock), "other run dir: '%s'", out.err);
 	ASSERT_TRUE(!dt_exists(other_run), "the refused daemon left %s behind", other_run);
 
-	ASSERT_OK(dt_ping(first->sock), "the first daemon still answers");
+	ASSERT_OK(bf_client_ping(first->sock), "the first daemon still answers");
 	dt_check_lock(&env, first);
 	ASSERT_EQ(dt_stop(first), 0, "first daemon's exit status");
 }
@@ -893,7 +879,7 @@ static void dt_check_notify(bool abstract)
 	if (!ASSERT_TRUE(!strcmp(msg, want), "notification '%s', expected '%s'", msg, want))
 		return;
 	/* No retry: READY=1 promises the socket is there and served. */
-	ASSERT_OK(dt_ping(d->sock), "a request right after READY=1");
+	ASSERT_OK(bf_client_ping(d->sock), "a request right after READY=1");
 
 	kill(d->pid, SIGTERM);
 	dt_notify_recv(fd, DT_STOP_MS, msg, sizeof(msg));

@@ -45,6 +45,7 @@
 #include "lib/validate.h"
 #include "pkt.h"
 #include "prog_run.h"
+#include "rng.h"
 #include "test.h"
 
 /* Pairs of a test when BF_DIFF_PAIRS doesn't say: diff_random is the main
@@ -64,34 +65,20 @@
 #define ETH_P_IPV6 0x86dd
 #define PPM_ONE 1000000U
 
-/* splitmix64: small, fast, and every seed gives a good stream. */
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t rng_u64(struct rng *r)
+static uint32_t rng_below(struct bf_rng *r, uint32_t n)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return n ? (uint32_t)(bf_rng_u64(r) % n) : 0;
 }
 
-static uint32_t rng_below(struct rng *r, uint32_t n)
-{
-	return n ? (uint32_t)(rng_u64(r) % n) : 0;
-}
-
-static bool rng_pct(struct rng *r, unsigned int pct)
+static bool rng_pct(struct bf_rng *r, unsigned int pct)
 {
 	return rng_below(r, 100) < pct;
 }
 
-static void rng_bytes(struct rng *r, uint8_t *p, size_t n)
+static void rng_bytes(struct bf_rng *r, uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rng_u64(r);
+		p[i] = (uint8_t)bf_rng_u64(r);
 }
 
 #define PICK(r, arr) ((arr)[rng_below((r), ARRAY_SIZE(arr))])
@@ -139,7 +126,7 @@ static void copy_bits(uint8_t *to, const uint8_t *from, unsigned int bits)
 
 /* Addresses that share prefixes of random lengths with each other, so that
  * networks of every length both match and miss. */
-static void pool_addrs(struct rng *r, uint8_t *addrs, size_t alen)
+static void pool_addrs(struct bf_rng *r, uint8_t *addrs, size_t alen)
 {
 	rng_bytes(r, addrs, alen);
 	for (size_t i = 1; i < POOL_N; i++) {
@@ -151,18 +138,18 @@ static void pool_addrs(struct rng *r, uint8_t *addrs, size_t alen)
 	}
 }
 
-static void pool_init(struct rng *r, struct pool *p)
+static void pool_init(struct bf_rng *r, struct pool *p)
 {
 	pool_addrs(r, &p->ip4[0][0], 4);
 	pool_addrs(r, &p->ip6[0][0], 16);
 	for (size_t i = 0; i < POOL_N; i++) {
-		p->port[i] = rng_pct(r, 50) ? PICK(r, some_ports) : (uint16_t)rng_u64(r);
-		p->proto[i] = rng_pct(r, 85) ? PICK(r, some_protos) : (uint8_t)rng_u64(r);
-		p->icmp_type[i] = rng_pct(r, 85) ? PICK(r, some_icmp_types) : (uint8_t)rng_u64(r);
-		p->icmp_code[i] = rng_pct(r, 85) ? PICK(r, some_icmp_codes) : (uint8_t)rng_u64(r);
+		p->port[i] = rng_pct(r, 50) ? PICK(r, some_ports) : (uint16_t)bf_rng_u64(r);
+		p->proto[i] = rng_pct(r, 85) ? PICK(r, some_protos) : (uint8_t)bf_rng_u64(r);
+		p->icmp_type[i] = rng_pct(r, 85) ? PICK(r, some_icmp_types) : (uint8_t)bf_rng_u64(r);
+		p->icmp_code[i] = rng_pct(r, 85) ? PICK(r, some_icmp_codes) : (uint8_t)bf_rng_u64(r);
 		p->dscp[i] = rng_pct(r, 60) ? PICK(r, some_dscps) : (uint8_t)rng_below(r, 64);
-		p->tcp_flags[i] = rng_pct(r, 80) ? PICK(r, some_flags) : (uint8_t)rng_u64(r);
-		p->mark[i] = rng_pct(r, 70) ? PICK(r, some_marks) : (uint32_t)rng_u64(r);
+		p->tcp_flags[i] = rng_pct(r, 80) ? PICK(r, some_flags) : (uint8_t)bf_rng_u64(r);
+		p->mark[i] = rng_pct(r, 70) ? PICK(r, some_marks) : (uint32_t)bf_rng_u64(r);
 		/* Anything else than 802.3 lengths: skb->protocol is then the
 		 * EtherType itself. */
 		p->ethertype[i] = rng_pct(r, 80) ? PICK(r, some_ethertypes)
@@ -180,7 +167,7 @@ static void put_be(uint8_t *p, uint32_t v, size_t len)
 /* Chains. */
 
 struct gen {
-	struct rng *r;
+	struct bf_rng *r;
 	const struct pool *p;
 	struct bf_chain *chain;
 	enum bf_hook hook;
@@ -197,14 +184,14 @@ static bool is_ip6(enum bf_matcher_type t)
 	return t >= BF_MATCHER_IP6_SADDR && t <= BF_MATCHER_IP6_DNET;
 }
 
-static uint8_t gen_plen(struct rng *r, unsigned int max)
+static uint8_t gen_plen(struct bf_rng *r, unsigned int max)
 {
 	return (uint8_t)rng_below(r, max + 1);
 }
 
 static uint16_t gen_port(struct gen *g)
 {
-	return rng_pct(g->r, 90) ? PICK(g->r, g->p->port) : (uint16_t)rng_u64(g->r);
+	return rng_pct(g->r, 90) ? PICK(g->r, g->p->port) : (uint16_t)bf_rng_u64(g->r);
 }
 
 static uint8_t gen_proto(struct gen *g)
@@ -216,7 +203,7 @@ static uint8_t gen_proto(struct gen *g)
 static void gen_comp(struct gen *g, enum bf_matcher_type type, uint8_t *e)
 {
 	const struct pool *p = g->p;
-	struct rng *r = g->r;
+	struct bf_rng *r = g->r;
 
 	switch (type) {
 	case BF_MATCHER_IP4_SADDR:
@@ -267,7 +254,7 @@ static void gen_comp(struct gen *g, enum bf_matcher_type type, uint8_t *e)
 
 /* Mostly a few elements, sometimes none, sometimes many (values repeat:
  * the pool is small). */
-static size_t gen_nelems(struct rng *r)
+static size_t gen_nelems(struct bf_rng *r)
 {
 	uint32_t x = rng_below(r, 100);
 
@@ -439,7 +426,7 @@ static uint32_t gen_percent(struct gen *g, bool deterministic)
 static void gen_payload(struct gen *g, struct bf_matcher *m)
 {
 	const struct pool *p = g->p;
-	struct rng *r = g->r;
+	struct bf_rng *r = g->r;
 
 	switch (m->type) {
 	case BF_MATCHER_META_IFACE:
@@ -459,7 +446,7 @@ static void gen_payload(struct gen *g, struct bf_matcher *m)
 	case BF_MATCHER_META_MARK:
 		return gen_num(m, PICK(r, p->mark));
 	case BF_MATCHER_TCP_FLAGS:
-		return gen_num(m, rng_pct(r, 70) ? PICK(r, p->tcp_flags) : (uint8_t)rng_u64(r));
+		return gen_num(m, rng_pct(r, 70) ? PICK(r, p->tcp_flags) : (uint8_t)bf_rng_u64(r));
 	case BF_MATCHER_ICMP_TYPE:
 	case BF_MATCHER_ICMPV6_TYPE:
 		return gen_num(m, PICK(r, p->icmp_type));
@@ -536,7 +523,7 @@ static int gen_matcher(struct gen *g, struct bf_matcher *m)
 	return 0;
 }
 
-static size_t gen_nmatchers(struct rng *r)
+static size_t gen_nmatchers(struct bf_rng *r)
 {
 	uint32_t x = rng_below(r, 100);
 
@@ -614,7 +601,7 @@ static int gen_rule(struct gen *g)
 	return r;
 }
 
-static size_t gen_nrules(struct rng *r)
+static size_t gen_nrules(struct bf_rng *r)
 {
 	uint32_t x = rng_below(r, 100);
 
@@ -630,7 +617,7 @@ static size_t gen_nrules(struct rng *r)
 	return 100 + rng_below(r, 200);
 }
 
-static struct bf_chain *gen_chain(struct rng *r, const struct pool *p, enum bf_hook hook)
+static struct bf_chain *gen_chain(struct bf_rng *r, const struct pool *p, enum bf_hook hook)
 {
 	static const enum bf_verdict policies[] = {
 		BF_VERDICT_ACCEPT,
@@ -692,7 +679,7 @@ static uint16_t csum(const uint8_t *p, size_t len)
 
 static uint16_t frame_port(struct gen *g)
 {
-	return rng_pct(g->r, 85) ? PICK(g->r, g->p->port) : (uint16_t)rng_u64(g->r);
+	return rng_pct(g->r, 85) ? PICK(g->r, g->p->port) : (uint16_t)bf_rng_u64(g->r);
 }
 
 static uint8_t frame_proto(struct gen *g)
@@ -712,7 +699,7 @@ static uint8_t frame_proto(struct gen *g)
 
 static void frame_l4(struct gen *g, struct frame *f, uint8_t proto)
 {
-	struct rng *r = g->r;
+	struct bf_rng *r = g->r;
 	uint8_t *h;
 
 	switch (proto) {
@@ -722,7 +709,7 @@ static void frame_l4(struct gen *g, struct frame *f, uint8_t proto)
 		put_be(h, frame_port(g), 2);
 		put_be(h + 2, frame_port(g), 2);
 		h[12] = 5 << 4;
-		h[13] = rng_pct(r, 75) ? PICK(r, g->p->tcp_flags) : (uint8_t)rng_u64(r);
+		h[13] = rng_pct(r, 75) ? PICK(r, g->p->tcp_flags) : (uint8_t)bf_rng_u64(r);
 		break;
 	case 17:
 		h = frame_put(f, 8);
@@ -734,8 +721,8 @@ static void frame_l4(struct gen *g, struct frame *f, uint8_t proto)
 	case 58:
 		h = frame_put(f, 8);
 		rng_bytes(r, h, 8);
-		h[0] = rng_pct(r, 85) ? PICK(r, g->p->icmp_type) : (uint8_t)rng_u64(r);
-		h[1] = rng_pct(r, 85) ? PICK(r, g->p->icmp_code) : (uint8_t)rng_u64(r);
+		h[0] = rng_pct(r, 85) ? PICK(r, g->p->icmp_type) : (uint8_t)bf_rng_u64(r);
+		h[1] = rng_pct(r, 85) ? PICK(r, g->p->icmp_code) : (uint8_t)bf_rng_u64(r);
 		break;
 	default:
 		rng_bytes(r, frame_put(f, 8), 8);
@@ -757,13 +744,13 @@ static uint8_t frame_tos(struct gen *g)
 {
 	if (rng_pct(g->r, 80))
 		return (uint8_t)(PICK(g->r, g->p->dscp) << 2 | rng_below(g->r, 4));
-	return (uint8_t)rng_u64(g->r);
+	return (uint8_t)bf_rng_u64(g->r);
 }
 
 /* IPv4: version and IHL mostly right, options, fragments of every kind. */
 static void frame_ip4(struct gen *g, struct frame *f)
 {
-	struct rng *r = g->r;
+	struct bf_rng *r = g->r;
 	size_t start = f->len, ihl;
 	uint8_t *h = frame_put(f, 20);
 	uint32_t frag = rng_below(r, 100);
@@ -772,7 +759,7 @@ static void frame_ip4(struct gen *g, struct frame *f)
 	ihl = rng_pct(r, 70) ? 5 : rng_pct(r, 90) ? 6 + rng_below(r, 10) : rng_below(r, 5);
 	h[0] = (uint8_t)((rng_pct(r, 97) ? 4 : rng_below(r, 16)) << 4 | ihl);
 	h[1] = frame_tos(g);
-	put_be(h + 4, (uint32_t)rng_u64(r), 2);
+	put_be(h + 4, (uint32_t)bf_rng_u64(r), 2);
 	/* Flags and offset: DF maybe; a first fragment (MF, offset 0); a
 	 * later one (offset != 0, MF or not). */
 	if (frag < 70)
@@ -803,7 +790,7 @@ static void frame_ip4(struct gen *g, struct frame *f)
 /* One IPv6 extension header of @type, its Next Header left to the next. */
 static uint8_t *frame_exthdr(struct gen *g, struct frame *f, uint8_t type)
 {
-	struct rng *r = g->r;
+	struct bf_rng *r = g->r;
 	size_t len;
 	uint8_t *h;
 
@@ -832,7 +819,7 @@ static uint8_t *frame_exthdr(struct gen *g, struct frame *f, uint8_t type)
 	return h;
 }
 
-static size_t frame_nexthdrs(struct rng *r)
+static size_t frame_nexthdrs(struct bf_rng *r)
 {
 	if (rng_pct(r, 50))
 		return 0;
@@ -844,7 +831,7 @@ static size_t frame_nexthdrs(struct rng *r)
 
 static void frame_ip6(struct gen *g, struct frame *f)
 {
-	struct rng *r = g->r;
+	struct bf_rng *r = g->r;
 	size_t start = f->len, n = frame_nexthdrs(r);
 	uint8_t *h = frame_put(f, 40);
 	uint8_t tc = frame_tos(g), proto = frame_proto(g);
@@ -901,7 +888,7 @@ static uint16_t frame_ethertype(struct gen *g)
 
 static void gen_frame(struct gen *g, struct frame *f)
 {
-	struct rng *r = g->r;
+	struct bf_rng *r = g->r;
 	uint16_t type = frame_ethertype(g);
 	uint8_t *eth;
 
@@ -916,7 +903,7 @@ static void gen_frame(struct gen *g, struct frame *f)
 		f->ethertype = rng_pct(r, 70) ? 0x8100 : 0x88a8;
 		put_be(eth + 12, f->ethertype, 2);
 		eth = frame_put(f, 4);
-		put_be(eth, (uint32_t)rng_u64(r), 2);
+		put_be(eth, (uint32_t)bf_rng_u64(r), 2);
 		if (rng_pct(r, 10))
 			type = 0x8100;
 		put_be(eth + 2, type, 2);
@@ -1218,7 +1205,7 @@ static uint32_t frame_mark(struct gen *g)
 
 	if (x < 50)
 		return PICK(g->r, g->p->mark);
-	return x < 70 ? 0 : (uint32_t)rng_u64(g->r);
+	return x < 70 ? 0 : (uint32_t)bf_rng_u64(g->r);
 }
 
 /* The frames of one chain; false after a failure that ends the test. */
@@ -1316,7 +1303,7 @@ static uint64_t env_u64(const char *name, uint64_t def)
 }
 
 /* One chain: draw, load, run its frames. False when the test must stop. */
-static bool run_chain(struct diff_run *run, struct rng *r, unsigned long nframes)
+static bool run_chain(struct diff_run *run, struct bf_rng *r, unsigned long nframes)
 {
 	enum bf_hook hook = run->hooks[rng_below(r, (uint32_t)run->nhooks)];
 	struct diff_prog dp;
@@ -1358,9 +1345,9 @@ static uint64_t diff_seed(void)
 	static bool drawn;
 
 	if (!drawn) {
-		struct rng r = { .s = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 };
+		struct bf_rng r = { .s = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32 };
 
-		seed = env_u64("BF_DIFF_SEED", rng_u64(&r) >> 16);
+		seed = env_u64("BF_DIFF_SEED", bf_rng_u64(&r) >> 16);
 		drawn = true;
 	}
 	return seed;
@@ -1386,7 +1373,7 @@ static void diff_test(const char *test, const enum bf_hook *hooks, size_t nhooks
 		.seed = diff_seed(),
 		.pairs = (unsigned long)env_u64("BF_DIFF_PAIRS", def_pairs),
 	};
-	struct rng r = { .s = test_stream(run.seed, test) };
+	struct bf_rng r = { .s = test_stream(run.seed, test) };
 	double start = now_s();
 
 	diff_known_bugs = env_u64("BF_DIFF_KNOWN_BUGS", 0);

@@ -377,20 +377,6 @@ void e2e_remove_stale(void)
  * Daemon
  */
 
-static int e2e_daemon_ping(const char *sock)
-{
-	struct bf_request req = { .cmd = BF_CMD_RULESET_GET };
-	struct bf_response resp;
-	_cleanup_close_ int fd = bf_client_connect(sock);
-	int r;
-
-	if (fd < 0)
-		return fd;
-	r = bf_client_exchange(fd, &req, &resp);
-	bf_response_clean(&resp);
-	return r;
-}
-
 static void e2e_daemon_exec(const struct e2e_daemon *d, pid_t parent)
 {
 	const char *bin = e2e_bin("bpfilter");
@@ -456,7 +442,7 @@ int e2e_daemon_start(struct e2e_daemon *d)
 			d->pid = 0;
 			return -ECHILD;
 		}
-		if (!e2e_daemon_ping(d->sock))
+		if (!bf_client_ping(d->sock))
 			return 0;
 		e2e_sleep_ms(5);
 	}

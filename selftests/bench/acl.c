@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "lib/helper.h"
+#include "../rng.h"
 
 /* /24 subnets used per site: few enough that prefixes nest and overlap. */
 #define BENCH_ACL_SUBNETS 16
@@ -27,28 +28,14 @@
 #define BENCH_ACL_MISS_SRC 0xc6120000U /* 198.18.0.0/16 */
 #define BENCH_ACL_MISS_DST 0xc6130000U /* 198.19.0.0/16 */
 
-/* splitmix64: small, fast, and the same sequence everywhere. */
-struct bench_rng {
-	uint64_t x;
-};
-
-static uint64_t bench_rng_next(struct bench_rng *r)
-{
-	uint64_t z = (r->x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* Uniform in [lo, hi] (the bias of a modulo is irrelevant here). */
-static uint32_t bench_rng_range(struct bench_rng *r, uint32_t lo, uint32_t hi)
+static uint32_t bench_rng_range(struct bf_rng *r, uint32_t lo, uint32_t hi)
 {
-	return lo + (uint32_t)(bench_rng_next(r) % ((uint64_t)hi - lo + 1));
+	return lo + (uint32_t)(bf_rng_u64(r) % ((uint64_t)hi - lo + 1));
 }
 
 /* True with probability @pct percent. */
-static bool bench_rng_pct(struct bench_rng *r, uint32_t pct)
+static bool bench_rng_pct(struct bf_rng *r, uint32_t pct)
 {
 	return bench_rng_range(r, 0, 99) < pct;
 }
@@ -83,7 +70,7 @@ static const struct bench_acl_range bench_acl_ranges[] = {
 };
 
 struct bench_acl_gen {
-	struct bench_rng rng;
+	struct bf_rng rng;
 	const uint32_t *sites; /* BENCH_ACL_SITES /16 networks */
 };
 
@@ -92,7 +79,7 @@ static uint32_t bench_acl_mask(uint8_t len)
 	return len ? ~0U << (32 - len) : 0;
 }
 
-static uint8_t bench_acl_len(struct bench_rng *rng, const struct bench_acl_len *lens, size_t n)
+static uint8_t bench_acl_len(struct bf_rng *rng, const struct bench_acl_len *lens, size_t n)
 {
 	uint32_t pick = bench_rng_range(rng, 0, 99);
 
@@ -106,7 +93,7 @@ static uint8_t bench_acl_len(struct bench_rng *rng, const struct bench_acl_len *
 
 /* Unicast /16s outside 0/8, 127/8 and 198/8 (whose /8 would hold the miss
  * packets' 198.18.0.0/15). */
-static void bench_acl_sites(struct bench_rng *rng, uint32_t *sites)
+static void bench_acl_sites(struct bf_rng *rng, uint32_t *sites)
 {
 	for (size_t i = 0; i < BENCH_ACL_SITES; i++) {
 		uint32_t first;
@@ -129,7 +116,7 @@ static uint32_t bench_acl_host(struct bench_acl_gen *g)
 
 static void bench_acl_ports_of(struct bench_acl_gen *g, struct bench_acl_rule *r)
 {
-	struct bench_rng *rng = &g->rng;
+	struct bf_rng *rng = &g->rng;
 	uint32_t pick = bench_rng_range(rng, 0, 99);
 
 	r->sport_lo = r->dport_lo = 0;
@@ -163,7 +150,7 @@ static void bench_acl_ports_of(struct bench_acl_gen *g, struct bench_acl_rule *r
 
 static void bench_acl_rule(struct bench_acl_gen *g, struct bench_acl_rule *r)
 {
-	struct bench_rng *rng = &g->rng;
+	struct bf_rng *rng = &g->rng;
 	uint32_t pick;
 
 	r->slen = bench_acl_len(rng, bench_acl_src_lens, ARRAY_SIZE(bench_acl_src_lens));
@@ -282,7 +269,7 @@ static void bench_acl_judge(const struct bench_acl *acl, struct bench_acl_pkt *p
 static void bench_acl_inside(struct bench_acl_gen *g, const struct bench_acl_rule *r,
 			     struct bench_acl_pkt *pkt)
 {
-	struct bench_rng *rng = &g->rng;
+	struct bf_rng *rng = &g->rng;
 	uint32_t smask = bench_acl_mask(r->slen), dmask = bench_acl_mask(r->dlen);
 
 	pkt->src = r->src | (bench_acl_host(g) & ~smask);
@@ -315,7 +302,7 @@ int bench_acl_hit(const struct bench_acl *acl, uint32_t target, uint64_t seed,
 
 int bench_acl_miss(const struct bench_acl *acl, uint64_t seed, struct bench_acl_pkt *pkt)
 {
-	struct bench_rng rng = { seed };
+	struct bf_rng rng = { seed };
 
 	for (int t = 0; t < BENCH_ACL_MISS_TRIES; t++) {
 		pkt->src = BENCH_ACL_MISS_SRC | bench_rng_range(&rng, 1, 0xfffe);

@@ -297,20 +297,6 @@ static void bench_netns_leave(struct bench_daemon *d)
 	d->home_ns = -1;
 }
 
-static int bench_daemon_ping(const char *sock)
-{
-	struct bf_request req = { .cmd = BF_CMD_RULESET_GET };
-	struct bf_response resp;
-	_cleanup_close_ int fd = bf_client_connect(sock);
-	int r;
-
-	if (fd < 0)
-		return fd;
-	r = bf_client_exchange(fd, &req, &resp);
-	bf_response_clean(&resp);
-	return r;
-}
-
 /* The daemon's last lines, without libbpf's. */
 static void bench_daemon_print_log(const struct bench_daemon *d)
 {
@@ -354,7 +340,7 @@ static int bench_daemon_start(const struct bench *b, struct bench_daemon *d)
 			bench_daemon_print_log(d);
 			return -ECHILD;
 		}
-		if (!bench_daemon_ping(d->sock))
+		if (!bf_client_ping(d->sock))
 			return 0;
 		usleep(5000);
 	}

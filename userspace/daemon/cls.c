@@ -77,8 +77,6 @@ struct bf_cls_builder {
 	uint64_t budget;
 	uint32_t *scratch; /* 2^BF_CLS_MAX_BITS + 1 counters */
 	struct bf_cls *cls;
-	uint32_t cap_nodes;
-	uint32_t cap_list;
 };
 
 static uint32_t bf_dim_full(const struct bf_cls_dim *d)
@@ -200,21 +198,14 @@ static int bf_cls_boxes(struct bf_cls_builder *b, const struct bf_matcher_rec *m
 static int bf_cls_node_alloc(struct bf_cls_builder *b, uint32_t n, uint32_t *idx)
 {
 	struct bf_cls *cls = b->cls;
+	struct bf_cls_node *nodes;
 
-	if (cls->nnodes + (uint64_t)n > b->cap_nodes) {
-		uint64_t cap = b->cap_nodes ? b->cap_nodes : 64;
-		struct bf_cls_node *nodes;
-
-		while (cap < cls->nnodes + (uint64_t)n)
-			cap *= 2;
-		if (cap > UINT32_MAX)
-			return -E2BIG;
-		nodes = realloc(cls->nodes, cap * sizeof(*nodes));
-		if (!nodes)
-			return -ENOMEM;
-		cls->nodes = nodes;
-		b->cap_nodes = cap;
-	}
+	if (cls->nnodes + (uint64_t)n > UINT32_MAX)
+		return -E2BIG;
+	nodes = bf_grow(cls->nodes, cls->nnodes + n, sizeof(*nodes));
+	if (!nodes)
+		return -ENOMEM;
+	cls->nodes = nodes;
 	memset(&cls->nodes[cls->nnodes], 0, n * sizeof(*cls->nodes));
 	*idx = cls->nnodes;
 	cls->nnodes += n;
@@ -272,22 +263,15 @@ static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t
 		       struct bf_cls_node *out)
 {
 	struct bf_cls *cls = b->cls;
+	uint32_t *list;
 
 	memset(out, 0, sizeof(*out));
-	if (cls->nlist + (uint64_t)n > b->cap_list) {
-		uint64_t cap = b->cap_list ? b->cap_list : 64;
-		uint32_t *list;
-
-		while (cap < cls->nlist + (uint64_t)n)
-			cap *= 2;
-		if (cap > UINT32_MAX)
-			return -E2BIG;
-		list = realloc(cls->list, cap * sizeof(*list));
-		if (!list)
-			return -ENOMEM;
-		cls->list = list;
-		b->cap_list = cap;
-	}
+	if (cls->nlist + (uint64_t)n > UINT32_MAX)
+		return -E2BIG;
+	list = bf_grow(cls->list, cls->nlist + n, sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	cls->list = list;
 	memcpy(&cls->list[cls->nlist], rules, n * sizeof(*rules));
 	out->base = cls->nlist;
 	out->count = n;

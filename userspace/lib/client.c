@@ -71,3 +71,17 @@ int bf_client_request(const struct bf_request *req, struct bf_response *resp)
 	}
 	return bf_client_exchange(fd, req, resp);
 }
+
+int bf_client_ping(const char *path)
+{
+	struct bf_request req = { .cmd = BF_CMD_RULESET_GET };
+	struct bf_response resp;
+	_cleanup_close_ int fd = bf_client_connect(path);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = bf_client_exchange(fd, &req, &resp);
+	bf_response_clean(&resp);
+	return r;
+}

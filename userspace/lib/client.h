@@ -30,4 +30,11 @@ int bf_client_exchange(int fd, const struct bf_request *req, struct bf_response 
 /* bf_client_connect(NULL) then bf_client_exchange(). */
 int bf_client_request(const struct bf_request *req, struct bf_response *resp);
 
+/*
+ * Whether a daemon answers on socket @path (NULL: the default one): 0 when
+ * a "ruleset get" got a response, else a negative errno as above. For
+ * whoever starts a daemon and waits for it to serve.
+ */
+int bf_client_ping(const char *path);
+
 #endif /* BF_CLIENT_H */

@@ -62,7 +62,8 @@ static inline void *bf_grow(void *ptr, size_t n, size_t size)
 		return NULL;
 	if (ptr && n * size <= malloc_usable_size(ptr))
 		return ptr;
-	cap = n <= 2 ? n : 2 * n;
+	/* At least one: realloc() of 0 bytes may return NULL. */
+	cap = n <= 2 ? (n ? n : 1) : 2 * n;
 	return realloc(ptr, cap * size);
 }
 
