@@ -189,9 +189,7 @@ int e2e_run(char *const argv[])
 	return e2e_reap(pid, E2E_CMD_TIMEOUT_MS);
 }
 
-/* Run a command given as one string of space-separated words. */
-static int e2e_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int e2e_cmd(const char *fmt, ...)
+int e2e_cmd(const char *fmt, ...)
 {
 	char line[512], *argv[E2E_MAX_ARGS], *save = NULL;
 	size_t argc = 0;

@@ -135,6 +135,9 @@ void e2e_print_log(const char *path);
 /* Run @argv (NULL-terminated), output discarded unless -v, killed past
  * 10 s. Its exit status. */
 int e2e_run(char *const argv[]);
+/* Run a command given as one printf-formatted string of space-separated
+ * words (no quoting): e2e_run() of those words. */
+int e2e_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Run "bfcli --socket SOCK ARGS...": the arguments end with NULL. Frees what

@@ -29,25 +29,6 @@
 static unsigned int nsu_next_id;
 
 
-int nsu_cmd(const char *fmt, ...)
-{
-	char line[512], *argv[NSU_MAX_ARGS], *save = NULL;
-	size_t argc = 0;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (bf_test_verbose())
-		fprintf(stderr, "  + %s\n", line);
-	for (char *w = strtok_r(line, " ", &save); w && argc < NSU_MAX_ARGS - 1;
-	     w = strtok_r(NULL, " ", &save))
-		argv[argc++] = w;
-	argv[argc] = NULL;
-
-	return e2e_run(argv);
-}
-
 char *nsu_output(const char *fmt, ...)
 {
 	char line[512], *buf;
@@ -235,7 +216,7 @@ void nsu_remove_stale(void)
 			continue;
 		pid = strtol(de->d_name + strlen(E2E_PREFIX "-"), NULL, 10);
 		if (pid > 0 && pid != getpid() && !nsu_selftests_alive(pid))
-			nsu_cmd("rm -rf /tmp/%s", de->d_name);
+			e2e_cmd("rm -rf /tmp/%s", de->d_name);
 	}
 	closedir(dir);
 }
@@ -257,19 +238,19 @@ static int nsu_pair_create(struct nsu_pair *p, unsigned int ifindex)
 
 	if (ifindex)
 		snprintf(index, sizeof(index), " index %u", ifindex);
-	if (nsu_cmd("ip netns add %s", p->a.name))
+	if (e2e_cmd("ip netns add %s", p->a.name))
 		return -EIO;
 	p->created = true;
-	if (nsu_cmd("ip netns add %s", p->b.name))
+	if (e2e_cmd("ip netns add %s", p->b.name))
 		return -EIO;
-	r = nsu_cmd("ip -n %s link add name %s%s type veth peer name %s netns %s", p->a.name,
+	r = e2e_cmd("ip -n %s link add name %s%s type veth peer name %s netns %s", p->a.name,
 		    p->a.ns_if, index, p->b.ns_if, p->b.name);
-	r = r ?: nsu_cmd("ip -n %s addr add %s/24 dev %s", p->a.name, p->a.ns4, p->a.ns_if);
-	r = r ?: nsu_cmd("ip -n %s addr add %s/24 dev %s", p->b.name, p->b.ns4, p->b.ns_if);
-	r = r ?: nsu_cmd("ip -n %s link set lo up", p->a.name);
-	r = r ?: nsu_cmd("ip -n %s link set lo up", p->b.name);
-	r = r ?: nsu_cmd("ip -n %s link set %s up", p->a.name, p->a.ns_if);
-	r = r ?: nsu_cmd("ip -n %s link set %s up", p->b.name, p->b.ns_if);
+	r = r ?: e2e_cmd("ip -n %s addr add %s/24 dev %s", p->a.name, p->a.ns4, p->a.ns_if);
+	r = r ?: e2e_cmd("ip -n %s addr add %s/24 dev %s", p->b.name, p->b.ns4, p->b.ns_if);
+	r = r ?: e2e_cmd("ip -n %s link set lo up", p->a.name);
+	r = r ?: e2e_cmd("ip -n %s link set lo up", p->b.name);
+	r = r ?: e2e_cmd("ip -n %s link set %s up", p->a.name, p->a.ns_if);
+	r = r ?: e2e_cmd("ip -n %s link set %s up", p->b.name, p->b.ns_if);
 	return r ? -EIO : 0;
 }
 
@@ -310,10 +291,10 @@ bool nsu_pair_setup(struct nsu_pair *p, unsigned int ifindex, bool twin)
 		return true;
 	/* veth: this kernel has no dummy driver. */
 	snprintf(p->twin, sizeof(p->twin), "%s", p->a.ns_if);
-	r = nsu_cmd("ip link add %s type veth peer name " E2E_PREFIX "%d_p%ut", p->twin, getpid(),
+	r = e2e_cmd("ip link add %s type veth peer name " E2E_PREFIX "%d_p%ut", p->twin, getpid(),
 		    id);
 	p->has_twin = !r;
-	r = r ?: nsu_cmd("ip link set %s up", p->twin);
+	r = r ?: e2e_cmd("ip link set %s up", p->twin);
 	return ASSERT_OK(r, "creating the root namespace's twin interface") &&
 	       ASSERT_TRUE(if_nametoindex(p->twin) != p->a_ifindex,
 			   "the twin %s has the same index as in %s", p->twin, p->a.name);
@@ -322,10 +303,10 @@ bool nsu_pair_setup(struct nsu_pair *p, unsigned int ifindex, bool twin)
 void nsu_pair_teardown(struct nsu_pair *p)
 {
 	if (p->has_twin)
-		nsu_cmd("ip link del %s", p->twin);
+		e2e_cmd("ip link del %s", p->twin);
 	if (p->created) {
-		nsu_cmd("ip netns del %s", p->a.name);
-		nsu_cmd("ip netns del %s", p->b.name);
+		e2e_cmd("ip netns del %s", p->a.name);
+		e2e_cmd("ip netns del %s", p->b.name);
 	}
 	p->has_twin = p->created = false;
 }

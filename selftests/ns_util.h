@@ -12,9 +12,6 @@
 
 #include "e2e.h"
 
-/* Run a command given as one string of space-separated words; its output
- * is shown with -v only. Returns its exit status, -1 if it didn't exit. */
-int nsu_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The output (stdout and stderr) of a shell command line, in a new string
  * (free() it); NULL if it couldn't run. */
 char *nsu_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

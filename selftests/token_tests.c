@@ -301,18 +301,18 @@ static int tok_network(struct tok_daemon *d)
 		;
 	snprintf(ns->host4, sizeof(ns->host4), "10.216.%u.1", n);
 	snprintf(ns->ns4, sizeof(ns->ns4), "10.216.%u.2", n);
-	if (nsu_cmd("ip netns attach %s %d", ns->name, d->pid))
+	if (e2e_cmd("ip netns attach %s %d", ns->name, d->pid))
 		return -EIO;
 	d->has_netns = true;
-	if (nsu_cmd("ip link add %s type veth peer name %s netns %s", ns->host_if, ns->ns_if,
+	if (e2e_cmd("ip link add %s type veth peer name %s netns %s", ns->host_if, ns->ns_if,
 		    ns->name))
 		return -EIO;
 	d->has_veth = true;
-	r = nsu_cmd("ip addr add %s/24 dev %s", ns->host4, ns->host_if);
-	r = r ?: nsu_cmd("ip -n %s addr add %s/24 dev %s", ns->name, ns->ns4, ns->ns_if);
-	r = r ?: nsu_cmd("ip -n %s link set lo up", ns->name);
-	r = r ?: nsu_cmd("ip -n %s link set %s up", ns->name, ns->ns_if);
-	r = r ?: nsu_cmd("ip link set %s up", ns->host_if);
+	r = e2e_cmd("ip addr add %s/24 dev %s", ns->host4, ns->host_if);
+	r = r ?: e2e_cmd("ip -n %s addr add %s/24 dev %s", ns->name, ns->ns4, ns->ns_if);
+	r = r ?: e2e_cmd("ip -n %s link set lo up", ns->name);
+	r = r ?: e2e_cmd("ip -n %s link set %s up", ns->name, ns->ns_if);
+	r = r ?: e2e_cmd("ip link set %s up", ns->host_if);
 	return r ? -EIO : 0;
 }
 
@@ -397,11 +397,11 @@ static void tok_teardown(struct tok_daemon *d)
 	if (e2e_nfailures != d->nfailures_at_start || bf_test_verbose())
 		tok_print_log(d);
 	if (d->has_veth)
-		nsu_cmd("ip link del %s", d->ns.host_if);
+		e2e_cmd("ip link del %s", d->ns.host_if);
 	if (d->has_netns)
-		nsu_cmd("ip netns del %s", d->ns.name);
+		e2e_cmd("ip netns del %s", d->ns.name);
 	if (d->has_dir)
-		nsu_cmd("rm -rf %s", d->dir);
+		e2e_cmd("rm -rf %s", d->dir);
 	d->has_veth = d->has_netns = d->has_dir = false;
 }
 #define _cleanup_tok_daemon_ __attribute__((cleanup(tok_teardown)))
