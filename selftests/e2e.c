@@ -967,6 +967,27 @@ struct e2e_job {
 	const char *ifname; /* e2e_udp_sniff(): the interface to watch */
 };
 
+/*
+ * Wait for p[0] to be readable: 1 when it is, 0 to wait again, -1 when
+ * *deadline has passed. EOF on p[1] (the sender is done) shortens the wait
+ * to the grace period.
+ */
+static int e2e_rx_wait(struct pollfd p[2], long long *deadline)
+{
+	long long left = *deadline - e2e_now_ms();
+
+	if (left <= 0)
+		return -1;
+	if (poll(p, 2, (int)left) < 0 && errno != EINTR)
+		return -1;
+	if (p[1].revents) {
+		p[1].fd = -1;
+		if (*deadline > e2e_now_ms() + E2E_RX_GRACE_MS)
+			*deadline = e2e_now_ms() + E2E_RX_GRACE_MS;
+	}
+	return !!(p[0].revents & POLLIN);
+}
+
 /* Accept/receive on @fd until @count, or the grace period after EOF on
  * @ctl, or E2E_RX_MAX_MS. */
 static int e2e_rx_loop(int fd, int ctl, int sotype, int count)
@@ -977,18 +998,11 @@ static int e2e_rx_loop(int fd, int ctl, int sotype, int count)
 	int n = 0;
 
 	while (n < count) {
-		long long left = deadline - e2e_now_ms();
+		int r = e2e_rx_wait(p, &deadline);
 
-		if (left <= 0)
+		if (r < 0)
 			break;
-		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents) {
-			p[1].fd = -1;
-			if (deadline > e2e_now_ms() + E2E_RX_GRACE_MS)
-				deadline = e2e_now_ms() + E2E_RX_GRACE_MS;
-		}
-		if (!(p[0].revents & POLLIN))
+		if (!r)
 			continue;
 		if (sotype == SOCK_STREAM) {
 			int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
@@ -1399,17 +1413,8 @@ static int e2e_sniff_loop(int fd, int ctl, uint16_t port, int count)
 	int n = 0;
 
 	while (n < count) {
-		long long left = deadline - e2e_now_ms();
-
-		if (left <= 0)
+		if (e2e_rx_wait(p, &deadline) < 0)
 			break;
-		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents) {
-			p[1].fd = -1;
-			if (deadline > e2e_now_ms() + E2E_RX_GRACE_MS)
-				deadline = e2e_now_ms() + E2E_RX_GRACE_MS;
-		}
 		while (p[0].revents & POLLIN) {
 			struct sockaddr_ll from;
 			socklen_t flen = sizeof(from);
