@@ -86,7 +86,7 @@ bool e2e_one_line(const char *s)
 	return !nl || !nl[1];
 }
 
-static char *e2e_read_fd(int fd)
+char *e2e_read_fd(int fd)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
@@ -541,36 +541,41 @@ static void e2e_bfcli_log(char *const argv[], const struct e2e_out *out)
 		out->err ? out->err : "");
 }
 
-static void e2e_bfcli_exec(char *const argv[], int ofd, int efd)
+static void e2e_bfcli_exec(char *const argv[], e2e_enter_fn enter, const void *arg, int ofd,
+			   int efd)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int r;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	dup2(null, STDIN_FILENO);
 	dup2(ofd, STDOUT_FILENO);
 	dup2(efd, STDERR_FILENO);
+	r = enter ? enter(arg) : 0;
+	if (r) {
+		fprintf(stderr, "e2e: the client cannot enter its namespaces: %s\n", strerror(-r));
+		_exit(125);
+	}
 	execv(argv[0], argv);
 	fprintf(stderr, "e2e: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
-int e2e_bfcli(const struct e2e_daemon *d, struct e2e_out *out, ...)
+int e2e_bfcli_va(const char *sock, e2e_enter_fn enter, const void *arg, struct e2e_out *out,
+		 va_list ap)
 {
 	_cleanup_close_ int ofd = memfd_create("bfcli-out", MFD_CLOEXEC);
 	_cleanup_close_ int efd = memfd_create("bfcli-err", MFD_CLOEXEC);
 	char *argv[E2E_MAX_ARGS];
 	size_t argc = 0;
-	va_list ap;
 	pid_t pid;
 
 	e2e_out_clean(out);
 	argv[argc++] = (char *)e2e_bin("bfcli");
 	argv[argc++] = "--socket";
-	argv[argc++] = (char *)d->sock;
-	va_start(ap, out);
+	argv[argc++] = (char *)sock;
 	for (char *a = va_arg(ap, char *); a && argc < E2E_MAX_ARGS - 1; a = va_arg(ap, char *))
 		argv[argc++] = a;
-	va_end(ap);
 	argv[argc] = NULL;
 
 	if (ofd < 0 || efd < 0)
@@ -579,13 +584,24 @@ int e2e_bfcli(const struct e2e_daemon *d, struct e2e_out *out, ...)
 	if (pid < 0)
 		return out->status;
 	if (!pid)
-		e2e_bfcli_exec(argv, ofd, efd);
+		e2e_bfcli_exec(argv, enter, arg, ofd, efd);
 	out->status = e2e_reap(pid, E2E_BFCLI_TIMEOUT_MS);
 	out->out = e2e_read_fd(ofd);
 	out->err = e2e_read_fd(efd);
 	if (bf_test_verbose())
 		e2e_bfcli_log(argv, out);
 	return out->status;
+}
+
+int e2e_bfcli(const struct e2e_daemon *d, struct e2e_out *out, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, out);
+	r = e2e_bfcli_va(d->sock, NULL, NULL, out, ap);
+	va_end(ap);
+	return r;
 }
 
 /* ---------------------------------------------------------------------
@@ -1531,7 +1547,7 @@ int e2e_bfcli_start(const struct e2e_daemon *d, struct e2e_bg *bg, ...)
 	}
 	bg->pid = fork();
 	if (!bg->pid)
-		e2e_bfcli_exec(argv, out[1], err[1]);
+		e2e_bfcli_exec(argv, NULL, NULL, out[1], err[1]);
 	close(out[1]);
 	close(err[1]);
 	bg->out = out[0];

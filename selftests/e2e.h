@@ -15,6 +15,7 @@
 #define BF_E2E_H
 
 #include <net/if.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -145,6 +146,17 @@ int e2e_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int e2e_bfcli(const struct e2e_daemon *d, struct e2e_out *out, ...)
 	__attribute__((sentinel));
+
+/* Called in a forked client before it runs bfcli, e.g. to enter other
+ * namespaces. Returns 0 or a negative errno. */
+typedef int (*e2e_enter_fn)(const void *arg);
+/* e2e_bfcli() on socket @sock, in a child that first calls @enter(@arg)
+ * (when not NULL); @ap: the arguments, ending with NULL. */
+int e2e_bfcli_va(const char *sock, e2e_enter_fn enter, const void *arg, struct e2e_out *out,
+		 va_list ap);
+/* What was written to @fd (rewound first), in a new string; NULL if out of
+ * memory. */
+char *e2e_read_fd(int fd);
 void e2e_out_clean(struct e2e_out *out);
 #define _cleanup_e2e_out_ __attribute__((cleanup(e2e_out_clean)))
 

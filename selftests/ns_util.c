@@ -23,8 +23,6 @@
 #include "lib/helper.h"
 
 #define NSU_NETNS_DIR "/var/run/netns"
-#define NSU_MAX_ARGS 32
-#define NSU_TIMEOUT_MS 15000
 
 static unsigned int nsu_next_id;
 
@@ -104,86 +102,15 @@ int nsu_enter_pid_ns(const void *arg)
 	return r ?: nsu_setns_path(mnt, CLONE_NEWNS);
 }
 
-static char *nsu_read_fd(int fd)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	ssize_t n;
-
-	if (!buf)
-		return NULL;
-	lseek(fd, 0, SEEK_SET);
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		char *p;
-
-		len += (size_t)n;
-		if (cap - len - 1 > 0)
-			continue;
-		p = realloc(buf, cap * 2);
-		if (!p)
-			break;
-		buf = p;
-		cap *= 2;
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
-static void nsu_bfcli_exec(char *const argv[], nsu_enter_fn enter, const void *arg, int ofd,
-			   int efd)
-{
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	int r;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	dup2(null, STDIN_FILENO);
-	dup2(ofd, STDOUT_FILENO);
-	dup2(efd, STDERR_FILENO);
-	r = enter ? enter(arg) : 0;
-	if (r) {
-		fprintf(stderr, "ns test: the client cannot enter its namespaces: %s\n",
-			strerror(-r));
-		_exit(125);
-	}
-	execv(argv[0], argv);
-	fprintf(stderr, "ns test: cannot run %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
 int nsu_bfcli(const char *sock, nsu_enter_fn enter, const void *arg, struct e2e_out *out, ...)
 {
-	_cleanup_close_ int ofd = memfd_create("bfcli-out", MFD_CLOEXEC);
-	_cleanup_close_ int efd = memfd_create("bfcli-err", MFD_CLOEXEC);
-	char *argv[NSU_MAX_ARGS];
-	size_t argc = 0;
 	va_list ap;
-	pid_t pid;
+	int r;
 
-	e2e_out_clean(out);
-	argv[argc++] = (char *)e2e_bin("bfcli");
-	argv[argc++] = "--socket";
-	argv[argc++] = (char *)sock;
 	va_start(ap, out);
-	for (char *a = va_arg(ap, char *); a && argc < NSU_MAX_ARGS - 1; a = va_arg(ap, char *))
-		argv[argc++] = a;
+	r = e2e_bfcli_va(sock, enter, arg, out, ap);
 	va_end(ap);
-	argv[argc] = NULL;
-
-	if (ofd < 0 || efd < 0)
-		return out->status;
-	pid = fork();
-	if (pid < 0)
-		return out->status;
-	if (!pid)
-		nsu_bfcli_exec(argv, enter, arg, ofd, efd);
-	out->status = e2e_reap(pid, NSU_TIMEOUT_MS);
-	out->out = nsu_read_fd(ofd);
-	out->err = nsu_read_fd(efd);
-	if (bf_test_verbose())
-		fprintf(stderr, "  $ bfcli %s %s ... (in %s) -> exit %d\n%s%s", argv[3],
-			argc > 4 ? argv[4] : "", enter ? "other namespaces" : "the root namespace",
-			out->status, out->out ? out->out : "", out->err ? out->err : "");
-	return out->status;
+	return r;
 }
 
 /* Does bf_selftests run as @pid? */

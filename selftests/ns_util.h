@@ -16,9 +16,8 @@
  * (free() it); NULL if it couldn't run. */
 char *nsu_output(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Called in a forked client before it runs bfcli: enter its namespaces.
- * Returns 0 or a negative errno. */
-typedef int (*nsu_enter_fn)(const void *arg);
+/* Called in a forked client before it runs bfcli: enter its namespaces. */
+typedef e2e_enter_fn nsu_enter_fn;
 /* Enter the network namespace named @arg (a const char *, in /var/run/netns). */
 int nsu_enter_netns(const void *arg);
 /* Enter the user, network and mount namespaces of process *@arg (a const
