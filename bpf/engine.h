@@ -515,8 +515,9 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 		}
 		w->pos[t] = n->base;
 		w->end[t] = n->base;
-		/* Most leaves' rules are told apart from the packet by one
-		 * field: no candidate to merge and run. */
+		/* The leaf's filters (the prefixes its rules share in two
+		 * fields) rule most leaves out: no candidate to merge and
+		 * run. */
 		if ((bpf_ntohl(words[n->fword & (sizeof(*pkt) / 4 - 1)]) & n->fmask) == n->fvalue &&
 		    (bpf_ntohl(words[n->fword2 & (sizeof(*pkt) / 4 - 1)]) & n->fmask2) == n->fvalue2) {
 			w->end[t] += n->count;
