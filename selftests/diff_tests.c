@@ -17,9 +17,7 @@
  * UDP, ICMP, ICMPv6, other protocols and EtherTypes, truncated frames.
  *
  * Left out: meta.flow_hash (the kernel keys its hash with a secret drawn
- * at boot) and meta.probability other than 0% and 100% (random draws). So
- * are the frames of known engine bugs, unless BF_DIFF_KNOWN_BUGS is set
- * (known_bug()).
+ * at boot) and meta.probability other than 0% and 100% (random draws).
  *
  * BF_DIFF_SEED picks the seed (printed as "diff: seed N" otherwise),
  * BF_DIFF_PAIRS the number of frame runs of each test; a mismatch prints
@@ -934,7 +932,6 @@ struct diff_stats {
 	unsigned long chains;
 	unsigned long invalid;
 	unsigned long refused;
-	unsigned long known_bugs;
 	unsigned long mismatches;
 	unsigned long load_failures;
 	unsigned long verdicts[_BF_VERDICT_MAX];
@@ -987,22 +984,6 @@ static void diff_ctx(enum bf_hook hook, const struct frame *f, uint32_t mark,
 		ctx->l3_proto = f->l3 == PKT_L3_IP6 ? ETH_P_IPV6 : ETH_P_IP;
 	else
 		ctx->l3_proto = f->ethertype;
-}
-
-/* Set by BF_DIFF_KNOWN_BUGS: draw what the known engine bugs get wrong
- * (docs/testing.md), to check a fix. */
-static bool diff_known_bugs;
-
-/*
- * Whether the engine is known to get @f wrong: none today. (The first one
- * found, the transport header after an 8th IPv6 extension header, is
- * fixed; its frames are drawn like the others.)
- */
-static bool known_bug(const struct frame *f, const struct bf_eval_ctx *ctx)
-{
-	(void)f;
-	(void)ctx;
-	return false;
 }
 
 static void print_hex(const uint8_t *p, size_t len)
@@ -1119,8 +1100,6 @@ static int run_pair(struct diff_prog *dp, const struct frame *f, uint32_t mark,
 	int r;
 
 	diff_ctx(dp->t.hook, f, mark, ctx);
-	if (known_bug(f, ctx))
-		return -ENOTSUP;
 	skip = ctx->l2 ? 0 : PKT_ETH_HLEN;
 	memset(res, 0, sizeof(*res));
 	res->matched = dp->matched;
@@ -1223,9 +1202,8 @@ static bool run_frames(struct diff_run *run, struct diff_prog *dp, struct gen *g
 
 		gen_frame(g, &f);
 		r = run_pair(dp, &f, frame_mark(g), &ctx, &res, &v);
-		if (r == -EAGAIN || r == -ENOTSUP) {
-			st->refused += r == -EAGAIN;
-			st->known_bugs += r == -ENOTSUP;
+		if (r == -EAGAIN) {
+			st->refused++;
 			continue;
 		}
 		if (!ASSERT_TRUE(r >= 0, "%s: pair %lu: %s", run->test, st->pairs, strerror(-r)))
@@ -1277,9 +1255,9 @@ static void print_summary(const struct diff_run *run, double elapsed)
 	const struct diff_stats *st = &run->st;
 
 	printf("diff: %s: %lu pairs on %lu chains in %.1fs (loading %.1fs), %lu mismatches; "
-	       "%lu invalid draws, %lu frames refused by the kernel, %lu skipped (known bugs)\n",
+	       "%lu invalid draws, %lu frames refused by the kernel\n",
 	       run->test, st->pairs, st->chains, elapsed, st->load_s, st->mismatches, st->invalid,
-	       st->refused, st->known_bugs);
+	       st->refused);
 	printf("diff: %s: verdicts ACCEPT %lu DROP %lu NEXT %lu REDIRECT %lu; policy %lu; "
 	       "%.2f matching rules per frame\n",
 	       run->test, st->verdicts[BF_VERDICT_ACCEPT], st->verdicts[BF_VERDICT_DROP],
@@ -1376,7 +1354,6 @@ static void diff_test(const char *test, const enum bf_hook *hooks, size_t nhooks
 	struct bf_rng r = { .s = test_stream(run.seed, test) };
 	double start = now_s();
 
-	diff_known_bugs = env_u64("BF_DIFF_KNOWN_BUGS", 0);
 	/* Invalid draws and refused frames cost no pair: stop on tries too,
 	 * should the generator ever produce nothing but those. */
 	unsigned long tries = 0, max_tries = run.pairs * 4 + 100;
