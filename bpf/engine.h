@@ -83,19 +83,25 @@ struct {
 	__uint(max_entries, 1);
 } bf_log_ts SEC(".maps");
 
-/* The classifier: decision tree nodes, and the leaves' rule lists (see
- * struct bf_cls_node). */
+/*
+ * The classifier: decision tree nodes, and the leaves' rule lists (see
+ * struct bf_cls_node). Each is a table in a single map value, sized by the
+ * daemon (bf_cfg.nnodes and nlist entries): a tree level indexes it with
+ * a bounds check, where a lookup per node would store the index on the
+ * stack and load it back, on the walk's critical path. No BTF type: the
+ * kernel would hold the value to one entry's size.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, struct bf_cls_node);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bf_cls_node));
 	__uint(max_entries, 1);
 } bf_cls_nodes SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, __u32);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
 	__uint(max_entries, 1);
 } bf_cls_list SEC(".maps");
 
@@ -461,55 +467,89 @@ static __always_inline long bf_rule_eval(struct bf_run *run, __u32 idx)
 #define BF_CLS_NONE 0xffffffffU
 
 /* The next candidate of tree @t, BF_CLS_NONE past its leaf's end. */
-static __always_inline __u32 bf_cls_head(struct bf_cls_walk *w, __u32 t)
+static __always_inline __u32 bf_cls_head(const __u32 *list, struct bf_cls_walk *w, __u32 t)
 {
-	__u32 pos = w->pos[t];
-	__u32 *rule;
+	__u64 pos = w->pos[t];
 
-	if (pos >= w->end[t])
+	/* Bounds checked on the register that indexes (a 32-bit copy would
+	 * leave the index unbounded to the verifier). */
+	asm volatile("" : "+r"(pos));
+	if (pos >= w->end[t] || pos >= bf_cfg.nlist)
 		return BF_CLS_NONE;
-	rule = bpf_map_lookup_elem(&bf_cls_list, &pos);
-	if (!rule) {
-		bf_dbg("classifier list entry %u lookup failed", pos);
-		return BF_CLS_NONE;
-	}
-	return *rule;
+	return list[pos];
+}
+
+/* The classifier's tables (one map value each): NULL if they can't be read. */
+static __always_inline void *bf_cls_table(void *map)
+{
+	__u32 zero = 0;
+	void *t = bpf_map_lookup_elem(map, &zero);
+
+	if (!t)
+		bf_dbg("classifier table lookup failed");
+	return t;
 }
 
 /*
  * Walk every tree down to the leaf the packet falls in, whose candidates
  * are then list entries [pos, end) of that tree: returns how many in all,
- * or -1. Array lookups, which the verifier inlines: a few instructions a
- * level; one call for all the trees. Global functions (here and below) are
- * verified once, not once per call site and state.
+ * or -1. A level is a few loads and a bounds check; one call for all the
+ * trees. Global functions (here and below) are verified once, not once per
+ * call site and state.
  */
 __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 {
 	const __u32 *words = (const __u32 *)pkt;
+	struct bf_cls_node *nodes = bf_cls_table(&bf_cls_nodes);
+	__u32 *list = bf_cls_table(&bf_cls_list);
 	__u32 total = 0, t;
+	int d;
 
-	if (!pkt || !w)
+	if (!pkt || !w || !nodes || !list)
 		return -1;
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
-		struct bf_cls_node *n = NULL;
-		__u32 idx = t;
-		int d;
+		if (t >= bf_cfg.ntrees)
+			break;
+		w->pos[t] = t;
+	}
+	/* A level of every tree in turn: the walks are independent chains of
+	 * loads, which the CPU then overlaps. */
+	for (d = 0; d < BF_CLS_MAX_DEPTH; d++) {
+		__u32 moved = 0;
+
+		for (t = 0; t < BF_CLS_MAX_TREES; t++) {
+			struct bf_cls_node *n;
+			__u64 idx;
+
+			if (t >= bf_cfg.ntrees)
+				break;
+			idx = w->pos[t];
+			asm volatile("" : "+r"(idx));
+			if (idx >= bf_cfg.nnodes)
+				return -1;
+			n = &nodes[idx];
+			if (!n->bits)
+				continue;
+			w->pos[t] = n->base + ((bpf_ntohl(words[n->word & (sizeof(*pkt) / 4 - 1)]) >>
+						(n->shift & 31)) &
+					       n->count);
+			moved = 1;
+		}
+		if (!moved)
+			break;
+	}
+	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
+		struct bf_cls_node *n;
+		__u64 idx;
 
 		if (t >= bf_cfg.ntrees)
 			break;
-		for (d = 0; d < BF_CLS_MAX_DEPTH; d++) {
-			n = bpf_map_lookup_elem(&bf_cls_nodes, &idx);
-			if (!n) {
-				bf_dbg("classifier node %u lookup failed", idx);
-				return -1;
-			}
-			if (!n->bits)
-				break;
-			idx = n->base + ((bpf_ntohl(words[n->word & (sizeof(*pkt) / 4 - 1)]) >>
-					  (n->shift & 31)) &
-					 n->count);
-		}
-		if (!n || n->bits) {
+		idx = w->pos[t];
+		asm volatile("" : "+r"(idx));
+		if (idx >= bf_cfg.nnodes)
+			return -1;
+		n = &nodes[idx];
+		if (n->bits) {
 			bf_dbg("classifier tree %u deeper than %d", t, BF_CLS_MAX_DEPTH);
 			return -1;
 		}
@@ -523,7 +563,7 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 			w->end[t] += n->count;
 			total += n->count;
 		}
-		w->head[t] = bf_cls_head(w, t);
+		w->head[t] = bf_cls_head(list, w, t);
 	}
 	return total;
 }
@@ -535,10 +575,11 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
  */
 __noinline int bf_cls_next(struct bf_cls_walk *w)
 {
+	__u32 *list = bf_cls_table(&bf_cls_list);
 	__u32 best = BF_CLS_NONE, bt = 0;
 	__u32 t;
 
-	if (!w)
+	if (!w || !list)
 		return -1;
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 		if (t >= bf_cfg.ntrees)
@@ -552,7 +593,7 @@ __noinline int bf_cls_next(struct bf_cls_walk *w)
 		return -1;
 	bt &= BF_CLS_MAX_TREES - 1;
 	w->pos[bt]++;
-	w->head[bt] = bf_cls_head(w, bt);
+	w->head[bt] = bf_cls_head(list, w, bt);
 	return best & 0x7fffffff;
 }
 

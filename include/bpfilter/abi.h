@@ -274,6 +274,10 @@ struct bf_cfg {
 	__u8 flow_hash; /* some rule uses meta.flow_hash */
 	__u8 ntrees; /* classifier trees: roots are nodes 0..ntrees-1 */
 	__u8 pad[2];
+	/* Entries in the classifier's tables, bf_cls_nodes and bf_cls_list:
+	 * the bounds the verifier checks each index against. */
+	__u32 nnodes;
+	__u32 nlist;
 };
 
 #endif /* BPFILTER_ABI_H */

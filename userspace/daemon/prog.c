@@ -113,10 +113,11 @@ static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain,
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_COUNTERS), chain->nrules + 2);
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_LOG), bf_log_size(chain));
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_LOG_TS), bf_max1(chain->nrules));
-	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_CLS_NODES),
-					  bf_max1(recs->cls.nnodes));
-	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_CLS_LIST),
-					  bf_max1(recs->cls.nlist));
+	/* The classifier's tables are each one value (engine.h). */
+	r = r ?: bpf_map__set_value_size(bf_tmpl_map(tmpl, BF_MAP_CLS_NODES),
+					 bf_max1(recs->cls.nnodes) * sizeof(*recs->cls.nodes));
+	r = r ?: bpf_map__set_value_size(bf_tmpl_map(tmpl, BF_MAP_CLS_LIST),
+					 bf_max1(recs->cls.nlist) * sizeof(*recs->cls.list));
 	return r;
 }
 
@@ -173,6 +174,17 @@ static int bf_array_fill(int fd, const void *values, size_t vsize, uint32_t n)
 	return 0;
 }
 
+/* Write a table, the single value of map @fd sized to its @n entries
+ * (engine.h). */
+static int bf_table_fill(int fd, const void *values, uint32_t n)
+{
+	const uint32_t zero = 0;
+
+	if (!n)
+		return 0;
+	return bpf_map_update_elem(fd, &zero, values, BPF_ANY) ? -errno : 0;
+}
+
 static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain,
 			      const struct bf_prog_recs *recs)
 {
@@ -182,10 +194,8 @@ static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain
 			  chain->nrules);
 	r = r ?: bf_array_fill(prog->maps[BF_MAP_MATCHERS], recs->matchers,
 			       sizeof(*recs->matchers), recs->nmatchers);
-	r = r ?: bf_array_fill(prog->maps[BF_MAP_CLS_NODES], recs->cls.nodes,
-			       sizeof(*recs->cls.nodes), recs->cls.nnodes);
-	r = r ?: bf_array_fill(prog->maps[BF_MAP_CLS_LIST], recs->cls.list,
-			       sizeof(*recs->cls.list), recs->cls.nlist);
+	r = r ?: bf_table_fill(prog->maps[BF_MAP_CLS_NODES], recs->cls.nodes, recs->cls.nnodes);
+	r = r ?: bf_table_fill(prog->maps[BF_MAP_CLS_LIST], recs->cls.list, recs->cls.nlist);
 	return r;
 }
 
@@ -284,6 +294,8 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl,
 			      chain->name, strerror(-r));
 	bf_xlate_cfg(chain, bf_log_bpf_enabled(), tmpl->cfg);
 	tmpl->cfg->ntrees = recs->cls.ntrees;
+	tmpl->cfg->nnodes = recs->cls.nnodes;
+	tmpl->cfg->nlist = recs->cls.nlist;
 	bf_dbg("chain '%s': %zu rules, classifier of %u trees, %u nodes, %u list entries, "
 	       "largest leaf %u",
 	       chain->name, chain->nrules, recs->cls.ntrees, recs->cls.nnodes, recs->cls.nlist,
