@@ -105,6 +105,14 @@ struct {
 	__uint(max_entries, 1);
 } bf_cls_list SEC(".maps");
 
+/* Per rule, its own filter: bf_cfg.nrules entries of struct bf_cls_filter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct bf_cls_filter));
+	__uint(max_entries, 1);
+} bf_cls_filters SEC(".maps");
+
 #define bf_dbg(fmt, ...)                                          \
 	do {                                                      \
 		if (bf_cfg.debug)                                 \
@@ -490,6 +498,14 @@ static __always_inline void *bf_cls_table(void *map)
 	return t;
 }
 
+/* The big-endian word at byte @off of the packet context, as a number.
+ * The daemon gives multiples of 4 inside struct bf_pkt; the mask is what
+ * shows the verifier so. */
+static __always_inline __u32 bf_pkt_word(const __u8 *pkt, __u32 off)
+{
+	return bpf_ntohl(*(const __u32 *)(pkt + (off & (sizeof(struct bf_pkt) - 4))));
+}
+
 /*
  * Walk every tree down to the leaf the packet falls in, whose candidates
  * are then list entries [pos, end) of that tree: returns how many in all,
@@ -499,7 +515,7 @@ static __always_inline void *bf_cls_table(void *map)
  */
 __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 {
-	const __u32 *words = (const __u32 *)pkt;
+	const __u8 *base = (const __u8 *)pkt;
 	struct bf_cls_node *nodes = bf_cls_table(&bf_cls_nodes);
 	__u32 *list = bf_cls_table(&bf_cls_list);
 	__u32 total = 0, t;
@@ -530,9 +546,7 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 			n = &nodes[idx];
 			if (!n->bits)
 				continue;
-			w->pos[t] = n->base + ((bpf_ntohl(words[n->word & (sizeof(*pkt) / 4 - 1)]) >>
-						(n->shift & 31)) &
-					       n->count);
+			w->pos[t] = n->base + ((bf_pkt_word(base, n->off) >> n->shift) & n->count);
 			moved = 1;
 		}
 		if (!moved)
@@ -558,8 +572,8 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 		/* The leaf's filters (the prefixes its rules share in two
 		 * fields) rule most leaves out: no candidate to merge and
 		 * run. */
-		if ((bpf_ntohl(words[n->fword & (sizeof(*pkt) / 4 - 1)]) & n->fmask) == n->fvalue &&
-		    (bpf_ntohl(words[n->fword2 & (sizeof(*pkt) / 4 - 1)]) & n->fmask2) == n->fvalue2) {
+		if ((bf_pkt_word(base, n->foff) & n->fmask) == n->fvalue &&
+		    (bf_pkt_word(base, n->foff2) & n->fmask2) == n->fvalue2) {
 			w->end[t] += n->count;
 			total += n->count;
 		}
@@ -568,19 +582,13 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 	return total;
 }
 
-/*
- * The lowest-numbered candidate left in all the trees' leaves, taken off
- * its list; -1 when none is left. Rules thus run in chain order whichever
- * tree holds them: CONTINUE rules and marks see what a linear walk sees.
- */
-__noinline int bf_cls_next(struct bf_cls_walk *w)
+/* The lowest-numbered candidate left in all the trees' leaves, taken off
+ * its list; -1 when none is left. */
+static __always_inline int bf_cls_pop(const __u32 *list, struct bf_cls_walk *w)
 {
-	__u32 *list = bf_cls_table(&bf_cls_list);
 	__u32 best = BF_CLS_NONE, bt = 0;
 	__u32 t;
 
-	if (!w || !list)
-		return -1;
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 		if (t >= bf_cfg.ntrees)
 			break;
@@ -597,10 +605,56 @@ __noinline int bf_cls_next(struct bf_cls_walk *w)
 	return best & 0x7fffffff;
 }
 
+/* Whether the packet is inside rule @idx's own filter. */
+static __always_inline bool bf_cls_may(const __u8 *pkt, const struct bf_cls_filter *filters,
+				       __u64 idx)
+{
+	const struct bf_cls_filter *f;
+
+	asm volatile("" : "+r"(idx));
+	if (idx >= bf_cfg.nrules)
+		return true;
+	f = &filters[idx];
+	return (bf_pkt_word(pkt, f->foff) & f->fmask) == f->fvalue &&
+	       (bf_pkt_word(pkt, f->foff2) & f->fmask2) == f->fvalue2;
+}
+
+/* Candidates a call may skip on their filters before it lets the next one
+ * through to its matchers anyway. */
+#define BF_CLS_SKIP_MAX 16
+
+/*
+ * The next candidate to run, in rule order across the trees' leaves (so
+ * CONTINUE rules and marks see what a linear walk sees), or -1. Those
+ * outside their own filter are passed over: a few loads, where running
+ * their matchers costs a call and a lookup per matcher.
+ */
+__noinline int bf_cls_next(const struct bf_pkt *pkt, struct bf_cls_walk *w)
+{
+	__u32 *list = bf_cls_table(&bf_cls_list);
+	struct bf_cls_filter *filters;
+	int k, idx;
+
+	if (!pkt || !w || !list)
+		return -1;
+	/* A constant: the verifier drops what follows when it is 0. */
+	if (!bf_cfg.rule_filters)
+		return bf_cls_pop(list, w);
+	filters = bf_cls_table(&bf_cls_filters);
+	if (!filters)
+		return -1;
+	for (k = 0; k < BF_CLS_SKIP_MAX; k++) {
+		idx = bf_cls_pop(list, w);
+		if (idx < 0 || bf_cls_may((const __u8 *)pkt, filters, idx))
+			return idx;
+	}
+	return bf_cls_pop(list, w);
+}
+
 static long bf_cls_step(__u64 index, void *data)
 {
 	struct bf_run *run = data;
-	int idx = bf_cls_next(&run->walk);
+	int idx = bf_cls_next(&run->pkt, &run->walk);
 
 	if (idx < 0)
 		return 1;

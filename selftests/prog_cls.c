@@ -733,6 +733,21 @@ BF_TEST(prog_cls_scale)
 							     "rule %zu in trees %#x, expected tree 0", i,
 							     trees[i]);
 				}
+				/* Each rule's own filter is its whole address. */
+				ASSERT_EQ(cls.nfilters, SCALE_RULES, "rule filters");
+				for (size_t i = 0; cls.filters && i < cls.nfilters; i++) {
+					const struct bf_cls_filter *f = &cls.filters[i];
+
+					if ((f->foff != offsetof(struct bf_pkt, saddr) ||
+					     f->fmask != 0xffffffff || f->fvalue != scale_addr(i)) &&
+					    bad++ < 5)
+						bf_test_fail(__FILE__, __LINE__,
+							     "rule %zu: filter %#x/%#x at byte %u, "
+							     "expected %#x/0xffffffff at byte %zu",
+							     i, f->fvalue, f->fmask, f->foff,
+							     scale_addr(i),
+							     offsetof(struct bf_pkt, saddr));
+				}
 			}
 			bf_cls_free(&cls);
 			checked = true;

@@ -207,8 +207,9 @@ struct bf_lpm_key {
  * most BF_CLS_MAX_TREES groups, and each group into a decision tree whose
  * leaves list, in rule order, the only rules of the group that can match a
  * packet reaching them. An inner node picks its child from a window of bits
- * of one field of struct bf_pkt: the field's 32-bit big-endian word @word,
- * read as a number, shifted right by @shift and cut to @bits bits, is the
+ * of one field of struct bf_pkt: the field's 32-bit big-endian word at byte
+ * @off (a multiple of 4, ready to add to the packet's address), read as a
+ * number, shifted right by @shift and cut to @bits bits, is the
  * index of the child among the 2^bits from node @base (@count holds the
  * window's mask, 2^bits - 1). A leaf (bits == 0) is the @count rule
  * indexes from position @base of the list map, for the packets that pass
@@ -221,18 +222,35 @@ struct bf_lpm_key {
 struct bf_cls_node {
 	__u32 base;
 	__u32 count;
-	__u8 word;
+	__u8 off;
 	__u8 shift;
 	__u8 bits;
 	/* A leaf's filter: its rules can only match a packet whose word
-	 * @fword, read as a number, has (value & fmask) == fvalue (the
+	 * at byte @foff, read as a number, has (value & fmask) == fvalue (the
 	 * common prefix of their values in one field); fmask 0: any. */
-	__u8 fword;
+	__u8 foff;
 	__u32 fmask;
 	__u32 fvalue;
 	/* A second filter, on another field. */
-	__u8 fword2;
+	__u8 foff2;
 	__u8 pad[3];
+	__u32 fmask2;
+	__u32 fvalue2;
+};
+
+/*
+ * A rule's own filter, for the classifier's merge to skip a candidate
+ * without running its matchers: the packet's words at bytes @foff and
+ * @foff2, read as numbers and masked, must equal the values (the prefixes
+ * of the rule's values in the two fields where they are longest; a mask of
+ * 0 lets anything through).
+ */
+struct bf_cls_filter {
+	__u8 foff;
+	__u8 foff2;
+	__u8 pad[2];
+	__u32 fmask;
+	__u32 fvalue;
 	__u32 fmask2;
 	__u32 fvalue2;
 };
@@ -278,6 +296,11 @@ struct bf_cfg {
 	 * the bounds the verifier checks each index against. */
 	__u32 nnodes;
 	__u32 nlist;
+	/* Some leaf lists several rules: the merge checks each candidate's
+	 * own filter (struct bf_cls_filter). With single-rule leaves, the
+	 * leaves' filters already did. */
+	__u8 rule_filters;
+	__u8 pad2[3];
 };
 
 #endif /* BPFILTER_ABI_H */

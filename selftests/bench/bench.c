@@ -124,6 +124,29 @@ static void bench_progress(const struct bench_row *row)
 		row->res.status == BENCH_REDUCED ? row->res.why : "");
 }
 
+/* --packets DIR: the frame of each case, as DIR/WORKLOAD-N-CASE.bin, to
+ * replay it (bpftool prog run ... data_in FILE). */
+static int bench_save_packet(const struct bench *b, const struct bench_row *tmpl,
+			     const uint8_t *frame, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int r = 0;
+
+	if (!b->packets)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s-%u-%s.bin", b->packets, tmpl->workload, tmpl->n,
+		 tmpl->pkt_case);
+	f = fopen(path, "we");
+	if (!f || fwrite(frame, 1, len, f) != len)
+		r = -errno ?: -EIO;
+	if (f && fclose(f) && !r)
+		r = -errno;
+	if (r)
+		fprintf(stderr, "bf_bench: %s: %s\n", path, strerror(-r));
+	return r;
+}
+
 /* Measure @p on a packet of @t and record a row. */
 static int bench_case(struct bench *b, struct bench_prog *p, const struct bench_row *tmpl,
 		      const struct bench_tuple *t)
@@ -138,6 +161,9 @@ static int bench_case(struct bench *b, struct bench_prog *p, const struct bench_
 	len = bench_frame(t, frame, sizeof(frame));
 	if (len < 0)
 		return len;
+	r = bench_save_packet(b, tmpl, frame, (size_t)len);
+	if (r)
+		return r;
 	row = bench_add_row(b, tmpl, p);
 	if (!row)
 		return -ENOMEM;
@@ -342,7 +368,7 @@ static void bench_usage(void)
 {
 	fprintf(stderr,
 		"usage: bf_bench [--quick] [--cpu N] [--budget SECONDS] [--max-n N] [--no-daemon]\n"
-		"                [--json PATH] [--png PATH] [--label TEXT]\n"
+		"                [--json PATH] [--png PATH] [--label TEXT] [--packets DIR]\n"
 		"       bf_bench --dump WORKLOAD:N   (rules, acl, set, prefix-set: the chain's "
 		"text)\n");
 }
@@ -373,6 +399,7 @@ static int bench_args(struct bench *b, int argc, char **argv)
 		{ "png", required_argument, NULL, 'p' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "dump", required_argument, NULL, 'd' },
+		{ "packets", required_argument, NULL, 'P' },
 		{ 0 },
 	};
 	double budget = 0;
@@ -383,7 +410,7 @@ static int bench_args(struct bench *b, int argc, char **argv)
 	b->max_n = UINT32_MAX;
 	/* The last CPU: the first tends to take more of the interrupts. */
 	b->cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
-	while ((c = getopt_long(argc, argv, "qc:b:n:Dj:p:l:d:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qc:b:n:Dj:p:l:d:P:", opts, NULL)) != -1) {
 		if (c == 'q')
 			b->quick = true;
 		else if (c == 'c')
@@ -402,6 +429,8 @@ static int bench_args(struct bench *b, int argc, char **argv)
 			b->label = optarg;
 		else if (c == 'd')
 			b->dump = optarg;
+		else if (c == 'P')
+			b->packets = optarg;
 		else
 			return -EINVAL;
 	}

@@ -148,6 +148,7 @@ struct bench {
 	const char *png;
 	const char *label;
 	const char *dump;    /* --dump WORKLOAD:N */
+	const char *packets; /* --packets DIR */
 	const char *bin_dir; /* where bf_bench is: bpfilter and bfcli too */
 	cpu_set_t cpus;	     /* the affinity bf_bench started with, for its children */
 	struct bench_prog floors[_BF_HOOK_MAX];

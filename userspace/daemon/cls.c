@@ -44,10 +44,20 @@
 /* One tree's part of it. */
 #define BF_CLS_TREE_BUDGET_PER_RULE 64
 #define BF_CLS_TREE_BUDGET_MIN (1U << 17)
-/* Trees for the largest groups of rules narrow in the same fields; the
- * others (but the catch-all) for the fields most other rules are narrow
- * in. */
+/* Trees for the largest groups of rules narrow in the same fields (at
+ * most this many: the builder tries each count down to 1 and keeps the
+ * cheapest classifier, see bf_cls_cost()); the others (but the catch-all)
+ * for the fields most other rules are narrow in. */
 #define BF_CLS_EXACT_TREES 3
+/* The cost model's weights, about the nanoseconds each takes: a tree (its
+ * leaf's filters and head), a level walked, a candidate run. */
+#define BF_CLS_COST_TREE 4
+#define BF_CLS_COST_LEVEL 2
+#define BF_CLS_COST_CAND 12
+/* A candidate passed over on its own filter. */
+#define BF_CLS_COST_SKIP 2
+/* Rules sampled for the cost model, at most. */
+#define BF_CLS_COST_SAMPLES 4096
 /* A tree for at least this many rules, and 1/64 of the chain's. */
 #define BF_CLS_TREE_MIN 32
 /* Below this many rules, one tree. */
@@ -75,6 +85,11 @@ struct bf_cls_builder {
 	uint32_t *hi;
 	bool *never;
 	uint64_t budget;
+	/* Largest groups kept as trees of their own (bf_cls_groups()). */
+	uint32_t exact;
+	/* Per dimension, the bits the cuts on the way to the node being
+	 * built have read: a leaf's filter on them would tell it nothing. */
+	uint32_t fixed[BF_CLS_MAX_DIMS];
 	uint32_t *scratch; /* 2^BF_CLS_MAX_BITS + 1 counters */
 	struct bf_cls *cls;
 };
@@ -213,19 +228,22 @@ static int bf_cls_node_alloc(struct bf_cls_builder *b, uint32_t n, uint32_t *idx
 }
 
 /*
- * A leaf's filters: the two fields where its rules' values share the
- * longest prefixes (the hull of their intervals), for the walk to drop the
- * leaf for packets outside them. A packet a rule matches has its value in the rule's
- * interval, so in the hull: the filter never drops a match.
+ * The filter of @n rules: the two fields where their values share the
+ * longest prefixes (the hull of their intervals), counting only the bits
+ * not in @fixed (per dimension, bits the walk has read already), for the
+ * walk to drop them for packets outside. A packet a rule matches has its
+ * value in the rule's interval, so in the hull: a filter never drops a
+ * match.
  */
 static void bf_cls_filter(const struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
-			  struct bf_cls_node *out)
+			  const uint32_t *fixed, struct bf_cls_filter *out)
 {
 	unsigned int best = 0, second = 0;
 
+	memset(out, 0, sizeof(*out));
 	for (uint32_t d = 0; d < b->ndims && n; d++) {
 		const struct bf_cls_dim *dim = &b->dims[d];
-		unsigned int bits = 8 * dim->len, plen, shift;
+		unsigned int bits = 8 * dim->len, plen, shift, news;
 		uint32_t lo = UINT32_MAX, hi = 0, full = bf_dim_full(dim), mask;
 
 		for (uint32_t i = 0; i < n; i++) {
@@ -236,33 +254,47 @@ static void bf_cls_filter(const struct bf_cls_builder *b, const uint32_t *rules,
 		}
 		/* Leading bits lo and hi agree on, within the field. */
 		plen = lo == hi ? bits : (unsigned int)__builtin_clz(lo ^ hi) - (32 - bits);
-		if (plen <= second)
-			continue;
 		mask = full & ~(plen >= bits ? 0 : full >> plen);
+		/* What the filter tells beyond the path. */
+		news = __builtin_popcount(mask & ~fixed[d]);
+		if (news <= second)
+			continue;
 		shift = 8 * (4 - dim->off % 4 - dim->len);
-		if (plen > best) {
+		if (news > best) {
 			/* The best so far becomes the second. */
 			second = best;
-			out->fword2 = out->fword;
+			out->foff2 = out->foff;
 			out->fmask2 = out->fmask;
 			out->fvalue2 = out->fvalue;
-			best = plen;
-			out->fword = dim->off / 4;
+			best = news;
+			out->foff = dim->off & ~3U;
 			out->fmask = mask << shift;
 			out->fvalue = (lo & mask) << shift;
 		} else {
-			second = plen;
-			out->fword2 = dim->off / 4;
+			second = news;
+			out->foff2 = dim->off & ~3U;
 			out->fmask2 = mask << shift;
 			out->fvalue2 = (lo & mask) << shift;
 		}
 	}
 }
 
+/* Every rule's own filter (the merge's, see struct bf_cls_filter). */
+static struct bf_cls_filter *bf_cls_rule_filters(const struct bf_cls_builder *b)
+{
+	static const uint32_t none[BF_CLS_MAX_DIMS];
+	struct bf_cls_filter *filters = calloc(b->nrules + 1, sizeof(*filters));
+
+	for (uint32_t r = 0; filters && r < b->nrules; r++)
+		bf_cls_filter(b, &r, 1, none, &filters[r]);
+	return filters;
+}
+
 static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
 		       struct bf_cls_node *out)
 {
 	struct bf_cls *cls = b->cls;
+	struct bf_cls_filter filter;
 	uint32_t *list;
 
 	memset(out, 0, sizeof(*out));
@@ -275,7 +307,13 @@ static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t
 	memcpy(&cls->list[cls->nlist], rules, n * sizeof(*rules));
 	out->base = cls->nlist;
 	out->count = n;
-	bf_cls_filter(b, rules, n, out);
+	bf_cls_filter(b, rules, n, b->fixed, &filter);
+	out->foff = filter.foff;
+	out->fmask = filter.fmask;
+	out->fvalue = filter.fvalue;
+	out->foff2 = filter.foff2;
+	out->fmask2 = filter.fmask2;
+	out->fvalue2 = filter.fvalue2;
 	if (n > cls->max_leaf)
 		cls->max_leaf = n;
 	cls->nlist += n;
@@ -409,7 +447,7 @@ static int bf_cls_cut(struct bf_cls_builder *b, const uint32_t *rules, uint32_t 
 		      unsigned int depth, const struct bf_cls_cut *cut, struct bf_cls_node *out)
 {
 	const struct bf_cls_dim *dim = &b->dims[cut->dim];
-	uint32_t nchild = 1U << cut->bits, base;
+	uint32_t nchild = 1U << cut->bits, base, saved;
 	_cleanup_free_ uint32_t *start = calloc(nchild + 1, sizeof(*start));
 	_cleanup_free_ uint32_t *fill = calloc(nchild, sizeof(*fill));
 	_cleanup_free_ uint32_t *kids = NULL;
@@ -442,6 +480,8 @@ static int bf_cls_cut(struct bf_cls_builder *b, const uint32_t *rules, uint32_t 
 	r = bf_cls_node_alloc(b, nchild, &base);
 	if (r)
 		return r;
+	saved = b->fixed[cut->dim];
+	b->fixed[cut->dim] |= (nchild - 1) << cut->shift;
 	for (uint32_t j = 0; j < nchild; j++) {
 		uint32_t cnt = start[j + 1] - start[j];
 		struct bf_cls_node node;
@@ -459,10 +499,11 @@ static int bf_cls_cut(struct bf_cls_builder *b, const uint32_t *rules, uint32_t 
 			return r;
 		b->cls->nodes[base + j] = node;
 	}
+	b->fixed[cut->dim] = saved;
 
 	memset(out, 0, sizeof(*out));
 	out->base = base;
-	out->word = dim->off / 4;
+	out->off = dim->off & ~3U;
 	/* The dimension's place in its big-endian word, read as a number. */
 	out->shift = 8 * (4 - dim->off % 4 - dim->len) + cut->shift;
 	out->bits = cut->bits;
@@ -624,7 +665,7 @@ static int bf_cls_groups(struct bf_cls_builder *b, uint32_t *group, uint32_t *si
 	}
 	qsort(counts, nsig, sizeof(*counts), bf_sig_cmp);
 	/* The largest groups first, then what covers the most of the rest. */
-	for (uint32_t i = 0; i < nsig && nkept < BF_CLS_EXACT_TREES; i++) {
+	for (uint32_t i = 0; i < nsig && nkept < b->exact; i++) {
 		if (counts[i].sig && counts[i].n >= bf_cls_tree_min(b->nrules))
 			sigs[nkept++] = counts[i].sig;
 	}
@@ -696,21 +737,153 @@ static int bf_cls_trees(struct bf_cls_builder *b)
 	return 0;
 }
 
+/* A packet inside rule @r's box: the middle of each of its intervals, in
+ * struct bf_pkt's layout. */
+static void bf_cls_sample(const struct bf_cls_builder *b, uint32_t r, uint8_t *pkt)
+{
+	memset(pkt, 0, sizeof(struct bf_pkt));
+	for (uint32_t d = 0; d < b->ndims; d++) {
+		size_t k = (size_t)r * b->ndims + d;
+		uint32_t v = b->lo[k] + (b->hi[k] - b->lo[k]) / 2;
+
+		for (unsigned int i = 0; i < b->dims[d].len; i++)
+			pkt[b->dims[d].off + i] = v >> (8 * (b->dims[d].len - 1 - i));
+	}
+}
+
+static uint32_t bf_cls_word(const uint8_t *pkt, uint8_t off)
+{
+	return bf_be(pkt + (off & (sizeof(struct bf_pkt) - 4)), 4);
+}
+
+/*
+ * What the template would spend on a packet inside rule @r: a walk per
+ * tree, a cost per level, and for every candidate up to @r (taken to be
+ * the first match) a run, or a skip on its own filter.
+ */
+static uint64_t bf_cls_cost_one(const struct bf_cls *cls, const struct bf_cls_filter *filters,
+				const uint8_t *pkt, uint32_t r)
+{
+	uint64_t cost = 0;
+
+	for (uint32_t t = 0; t < cls->ntrees; t++) {
+		const struct bf_cls_node *n = &cls->nodes[t];
+
+		cost += BF_CLS_COST_TREE;
+		while (n->bits) {
+			n = &cls->nodes[n->base + ((bf_cls_word(pkt, n->off) >> n->shift) & n->count)];
+			cost += BF_CLS_COST_LEVEL;
+		}
+		if ((bf_cls_word(pkt, n->foff) & n->fmask) != n->fvalue ||
+		    (bf_cls_word(pkt, n->foff2) & n->fmask2) != n->fvalue2)
+			continue;
+		for (uint32_t i = 0; i < n->count && cls->list[n->base + i] <= r; i++) {
+			const struct bf_cls_filter *f = &filters[cls->list[n->base + i]];
+
+			if ((bf_cls_word(pkt, f->foff) & f->fmask) == f->fvalue &&
+			    (bf_cls_word(pkt, f->foff2) & f->fmask2) == f->fvalue2)
+				cost += BF_CLS_COST_CAND;
+			else
+				cost += BF_CLS_COST_SKIP;
+		}
+	}
+	return cost;
+}
+
+/*
+ * The classifier's cost model: the mean cost of a packet inside each rule
+ * (a sample of them for large chains). The grouping and the trees' shapes
+ * trade walks against candidates in ways the builder's local choices
+ * don't see; this compares whole classifiers.
+ */
+static uint64_t bf_cls_cost(const struct bf_cls_builder *b, const struct bf_cls *cls,
+			    const struct bf_cls_filter *filters)
+{
+	uint32_t step = b->nrules / BF_CLS_COST_SAMPLES + 1, n = 0;
+	uint8_t pkt[sizeof(struct bf_pkt)];
+	uint64_t sum = 0;
+
+	for (uint32_t r = 0; r < b->nrules; r += step) {
+		if (b->never[r])
+			continue;
+		bf_cls_sample(b, r, pkt);
+		sum += bf_cls_cost_one(cls, filters, pkt, r);
+		n++;
+	}
+	return n ? sum / n : 0;
+}
+
+/* Build with @exact trees for the largest groups into @cls. */
+static int bf_cls_try(struct bf_cls_builder *b, uint32_t exact, struct bf_cls *cls)
+{
+	int r;
+
+	memset(cls, 0, sizeof(*cls));
+	b->cls = cls;
+	b->exact = exact;
+	b->budget = (uint64_t)BF_CLS_BUDGET_PER_RULE * b->nrules + BF_CLS_BUDGET_MIN;
+	r = bf_cls_trees(b);
+	if (r)
+		bf_cls_free(cls);
+	return r;
+}
+
+/* The cheapest of the classifiers with 1 to BF_CLS_EXACT_TREES trees for
+ * the largest groups, by bf_cls_cost(). */
+static int bf_cls_pick(struct bf_cls_builder *b, const struct bf_cls_filter *filters,
+		       struct bf_cls *cls)
+{
+	uint64_t best_cost = UINT64_MAX;
+	int r;
+
+	if (b->nrules < BF_CLS_SPLIT_MIN)
+		return bf_cls_try(b, BF_CLS_EXACT_TREES, cls);
+	for (uint32_t exact = BF_CLS_EXACT_TREES; exact >= 1; exact--) {
+		struct bf_cls next;
+		uint64_t cost;
+
+		r = bf_cls_try(b, exact, &next);
+		if (r) {
+			bf_cls_free(cls);
+			return r;
+		}
+		cost = bf_cls_cost(b, &next, filters);
+		bf_dbg("classifier with %u trees for the largest groups: %u trees, cost %llu",
+		       exact, next.ntrees, (unsigned long long)cost);
+		if (cost < best_cost) {
+			bf_cls_free(cls);
+			*cls = next;
+			best_cost = cost;
+		} else {
+			bf_cls_free(&next);
+		}
+	}
+	return 0;
+}
+
 int bf_cls_build(const struct bf_matcher_rec *matchers, const uint32_t *first,
 		 const uint16_t *count, uint32_t nrules, struct bf_cls *cls)
 {
 	struct bf_cls_builder b = {
 		.nrules = nrules,
 		.cls = cls,
-		.budget = (uint64_t)BF_CLS_BUDGET_PER_RULE * nrules + BF_CLS_BUDGET_MIN,
 	};
+	struct bf_cls_filter *filters = NULL;
 	int r;
 
 	memset(cls, 0, sizeof(*cls));
 	b.scratch = malloc(((1U << BF_CLS_MAX_BITS) + 1) * sizeof(*b.scratch));
 	r = b.scratch ? bf_cls_boxes(&b, matchers, first, count) : -ENOMEM;
-	if (!r && nrules)
-		r = bf_cls_trees(&b);
+	if (!r && nrules) {
+		filters = bf_cls_rule_filters(&b);
+		r = filters ? bf_cls_pick(&b, filters, cls) : -ENOMEM;
+	}
+	if (!r && nrules) {
+		cls->filters = filters;
+		cls->nfilters = nrules;
+		filters = NULL;
+	}
+	free(filters);
 	free(b.scratch);
 	free(b.lo);
 	free(b.hi);
@@ -724,5 +897,6 @@ void bf_cls_free(struct bf_cls *cls)
 {
 	free(cls->nodes);
 	free(cls->list);
+	free(cls->filters);
 	memset(cls, 0, sizeof(*cls));
 }

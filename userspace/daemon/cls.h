@@ -17,6 +17,9 @@ struct bf_cls {
 	uint32_t nnodes;
 	uint32_t *list;
 	uint32_t nlist;
+	/* Per rule, its own filter (struct bf_cls_filter). */
+	struct bf_cls_filter *filters;
+	uint32_t nfilters;
 	uint8_t ntrees;
 	/* The most candidates a packet can get from one tree. */
 	uint32_t max_leaf;

@@ -23,6 +23,7 @@ static const char *const bf_map_names[_BF_MAP_MAX] = {
 	[BF_MAP_SET_LPM] = "bf_set_lpm",    [BF_MAP_COUNTERS] = "bf_counters",
 	[BF_MAP_LOG] = "bf_log",	     [BF_MAP_LOG_TS] = "bf_log_ts",
 	[BF_MAP_CLS_NODES] = "bf_cls_nodes", [BF_MAP_CLS_LIST] = "bf_cls_list",
+	[BF_MAP_CLS_FILTERS] = "bf_cls_filters",
 };
 
 /* A chain translated for its maps, before load: the classifier is built
@@ -118,6 +119,8 @@ static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain,
 					 bf_max1(recs->cls.nnodes) * sizeof(*recs->cls.nodes));
 	r = r ?: bpf_map__set_value_size(bf_tmpl_map(tmpl, BF_MAP_CLS_LIST),
 					 bf_max1(recs->cls.nlist) * sizeof(*recs->cls.list));
+	r = r ?: bpf_map__set_value_size(bf_tmpl_map(tmpl, BF_MAP_CLS_FILTERS),
+					 bf_max1(recs->cls.nfilters) * sizeof(*recs->cls.filters));
 	return r;
 }
 
@@ -196,6 +199,8 @@ static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain
 			       sizeof(*recs->matchers), recs->nmatchers);
 	r = r ?: bf_table_fill(prog->maps[BF_MAP_CLS_NODES], recs->cls.nodes, recs->cls.nnodes);
 	r = r ?: bf_table_fill(prog->maps[BF_MAP_CLS_LIST], recs->cls.list, recs->cls.nlist);
+	r = r ?: bf_table_fill(prog->maps[BF_MAP_CLS_FILTERS], recs->cls.filters,
+			       recs->cls.nfilters);
 	return r;
 }
 
@@ -296,6 +301,7 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl,
 	tmpl->cfg->ntrees = recs->cls.ntrees;
 	tmpl->cfg->nnodes = recs->cls.nnodes;
 	tmpl->cfg->nlist = recs->cls.nlist;
+	tmpl->cfg->rule_filters = recs->cls.max_leaf > 1;
 	bf_dbg("chain '%s': %zu rules, classifier of %u trees, %u nodes, %u list entries, "
 	       "largest leaf %u",
 	       chain->name, chain->nrules, recs->cls.ntrees, recs->cls.nnodes, recs->cls.nlist,

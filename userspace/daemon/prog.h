@@ -28,6 +28,8 @@ enum bf_map_id {
 	/* The classifier (cls.h): tree nodes and the leaves' rule lists. */
 	BF_MAP_CLS_NODES,
 	BF_MAP_CLS_LIST,
+	/* Per rule, its own filter (struct bf_cls_filter). */
+	BF_MAP_CLS_FILTERS,
 	_BF_MAP_MAX,
 };
 
