@@ -67,6 +67,9 @@ static __always_inline void bf_parse_l4(BF_HCTX *h, struct bf_run *run, __u32 of
 	struct bf_l4buf buf;
 	__u8 *hdr = buf.b;
 
+	/* A constant: the verifier drops the rest when no rule needs it. */
+	if (!bf_cfg.parse_l4)
+		return;
 	run->l4_off = off;
 	switch (pkt->l4_proto) {
 	case 6: /* TCP */

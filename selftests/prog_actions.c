@@ -319,6 +319,39 @@ static void log_check(struct tprog *t, const struct bf_log_entry *e, const struc
 		    "%s on %s: transport header bytes", what, hook);
 }
 
+/*
+ * A chain that only reads the network header skips the transport header,
+ * unless it logs: an entry shows the packet's ports, whatever the rule
+ * matched on.
+ */
+BF_TEST(prog_log_ports)
+{
+	const struct pkt_spec tcp4 = PKT_TCP4(.sport = 40123, .dport = 8080);
+	static struct log_rd rd;
+
+	for_each_hook(hook, TPROG_HOOKS_ALL) {
+		struct ring_buffer *rb = NULL;
+		enum bf_verdict v;
+		struct tprog t;
+		uint64_t t0;
+
+		if (!load(&t, hook, "ACCEPT", "rule meta.l4_proto tcp log internet DROP"))
+			goto next;
+		rb = ring_buffer__new(t.prog->maps[BF_MAP_LOG], log_cb, &rd, NULL);
+		if (!ASSERT_TRUE(rb != NULL, "ring_buffer__new: %s", strerror(errno)))
+			goto next;
+		t0 = boot_ns();
+		if (ASSERT_OK(tprog_run(&t, &tcp4, NULL, &v), "test run") &&
+		    ASSERT_EQ(v, BF_VERDICT_DROP, "verdict") && log_read(rb, &rd) &&
+		    ASSERT_EQ(rd.n, 1, "entries"))
+			log_check(&t, &rd.e[0], &tcp4, 0, BF_VERDICT_DROP, BF_LOG_INTERNET, t0,
+				  "log without a port matcher");
+next:
+		ring_buffer__free(rb);
+		tprog_close(&t);
+	}
+}
+
 static uint32_t map_max_entries(int fd)
 {
 	struct bpf_map_info info = {};

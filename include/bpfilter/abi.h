@@ -300,7 +300,11 @@ struct bf_cfg {
 	 * own filter (struct bf_cls_filter). With single-rule leaves, the
 	 * leaves' filters already did. */
 	__u8 rule_filters;
-	__u8 pad2[3];
+	/* Some rule reads the transport header (ports, TCP flags, ICMP type
+	 * and code), hashes the flow or logs: else the parser stops at the
+	 * network header. */
+	__u8 parse_l4;
+	__u8 pad2[2];
 };
 
 #endif /* BPFILTER_ABI_H */

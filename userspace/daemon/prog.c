@@ -124,6 +124,23 @@ static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain,
 	return r;
 }
 
+/* Whether the chain needs the transport header parsed (bf_cfg.parse_l4):
+ * a matcher, or a set's key, on its fields, the flow hash, or a log
+ * entry, which shows the ports. */
+static bool bf_prog_needs_l4(const struct bf_chain *chain, const struct bf_prog_recs *recs,
+			     const struct bf_cfg *cfg)
+{
+	const uint32_t l4 = BF_PKT_TCP | BF_PKT_UDP | BF_PKT_ICMP | BF_PKT_ICMPV6 | BF_PKT_PORTS;
+
+	if (cfg->flow_prob || bf_chain_logs(chain))
+		return true;
+	for (size_t i = 0; i < recs->nmatchers; i++) {
+		if (recs->matchers[i].req & l4)
+			return true;
+	}
+	return false;
+}
+
 static int bf_prog_translate(const struct bf_chain *chain, struct bf_prog_recs *recs)
 {
 	uint32_t next = 0;
@@ -302,6 +319,7 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl,
 	tmpl->cfg->nnodes = recs->cls.nnodes;
 	tmpl->cfg->nlist = recs->cls.nlist;
 	tmpl->cfg->rule_filters = recs->cls.max_leaf > 1;
+	tmpl->cfg->parse_l4 = bf_prog_needs_l4(chain, recs, tmpl->cfg);
 	bf_dbg("chain '%s': %zu rules, classifier of %u trees, %u nodes, %u list entries, "
 	       "largest leaf %u",
 	       chain->name, chain->nrules, recs->cls.ntrees, recs->cls.nnodes, recs->cls.nlist,
