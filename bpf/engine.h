@@ -567,16 +567,16 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 			bf_dbg("classifier tree %u deeper than %d", t, BF_CLS_MAX_DEPTH);
 			return -1;
 		}
-		w->pos[t] = n->base;
-		w->end[t] = n->base;
 		/* The leaf's filters (the prefixes its rules share in two
 		 * fields) rule most leaves out: no candidate to merge and
 		 * run. */
-		if ((bf_pkt_word(base, n->foff) & n->fmask) == n->fvalue &&
-		    (bf_pkt_word(base, n->foff2) & n->fmask2) == n->fvalue2) {
-			w->end[t] += n->count;
-			total += n->count;
-		}
+		w->head[t] = BF_CLS_NONE;
+		if (!n->count || (bf_pkt_word(base, n->foff) & n->fmask) != n->fvalue ||
+		    (bf_pkt_word(base, n->foff2) & n->fmask2) != n->fvalue2)
+			continue;
+		w->pos[t] = n->base;
+		w->end[t] = n->base + n->count;
+		total += n->count;
 		w->head[t] = bf_cls_head(list, w, t);
 	}
 	return total;

@@ -35,8 +35,14 @@
 /* A leaf this small is not cut further: walking it costs less. */
 #define BF_CLS_LEAF 1
 /* A cut may make its children's lists and slots at most this many times
- * the rules it splits (HiCuts' space factor). */
+ * the rules it splits (HiCuts' space factor), and have at most this many
+ * times as many children as rules; chains of several trees, whose rules
+ * overlap more, also try the wide pair (fewer levels, more memory, within
+ * the budget below), and the cost model decides. */
 #define BF_CLS_SPFAC 8
+#define BF_CLS_FANOUT 2
+#define BF_CLS_WIDE_SPFAC 32
+#define BF_CLS_WIDE_FANOUT 8
 /* Nodes and list entries of a chain: at most this many per rule, plus a
  * constant for small chains; past it, nodes stay leaves. */
 #define BF_CLS_BUDGET_PER_RULE 32
@@ -87,6 +93,9 @@ struct bf_cls_builder {
 	uint64_t budget;
 	/* Largest groups kept as trees of their own (bf_cls_groups()). */
 	uint32_t exact;
+	/* The cuts' space factor and fan-out (BF_CLS_SPFAC). */
+	uint32_t spfac;
+	uint32_t fanout;
 	/* Per dimension, the bits the cuts on the way to the node being
 	 * built have read: a leaf's filter on them would tell it nothing. */
 	uint32_t fixed[BF_CLS_MAX_DIMS];
@@ -415,7 +424,7 @@ static bool bf_cut_pick(struct bf_cls_builder *b, const uint32_t *rules, uint32_
 {
 	unsigned int kmax = 1;
 
-	while (kmax < BF_CLS_MAX_BITS && (1U << kmax) < 2 * n)
+	while (kmax < BF_CLS_MAX_BITS && (1ULL << kmax) < (uint64_t)b->fanout * n)
 		kmax++;
 	memset(best, 0, sizeof(*best));
 
@@ -428,7 +437,7 @@ static bool bf_cut_pick(struct bf_cls_builder *b, const uint32_t *rules, uint32_
 			struct bf_cls_cut c = { .dim = d, .bits = k, .shift = top + 1 - k };
 
 			bf_cut_count(b, rules, n, &c, b->scratch);
-			if (c.sum + (1ULL << k) > (uint64_t)BF_CLS_SPFAC * n)
+			if (c.sum + (1ULL << k) > (uint64_t)b->spfac * n)
 				break;
 			if (c.max < n && bf_cut_better(&c, best))
 				*best = c;
@@ -689,19 +698,17 @@ static int bf_cls_groups(struct bf_cls_builder *b, uint32_t *group, uint32_t *si
 	return 0;
 }
 
-static int bf_cls_trees(struct bf_cls_builder *b)
+/* A tree per group: rule i goes to group[i], of fields sigs[group[i]]. */
+static int bf_cls_trees(struct bf_cls_builder *b, const uint32_t *group, const uint32_t *sigs,
+			uint32_t ngroups)
 {
-	_cleanup_free_ uint32_t *group = malloc((b->nrules + 1) * sizeof(*group));
 	_cleanup_free_ uint32_t *rules = malloc((b->nrules + 1) * sizeof(*rules));
-	uint32_t sigs[BF_CLS_MAX_TREES], ngroups, ntrees = 0, root, nlist;
+	uint32_t ntrees = 0, root, nlist;
 	uint64_t left, share;
 	int r;
 
-	if (!group || !rules)
+	if (!rules)
 		return -ENOMEM;
-	r = bf_cls_groups(b, group, sigs, &ngroups);
-	if (r)
-		return r;
 	r = bf_cls_node_alloc(b, ngroups, &root);
 	if (r)
 		return r;
@@ -813,52 +820,89 @@ static uint64_t bf_cls_cost(const struct bf_cls_builder *b, const struct bf_cls 
 	return n ? sum / n : 0;
 }
 
-/* Build with @exact trees for the largest groups into @cls. */
-static int bf_cls_try(struct bf_cls_builder *b, uint32_t exact, struct bf_cls *cls)
+/* The grouping with @exact trees for the largest groups, built into @cls. */
+static int bf_cls_try(struct bf_cls_builder *b, const uint32_t *group, const uint32_t *sigs,
+		      uint32_t ngroups, struct bf_cls *cls)
 {
 	int r;
 
 	memset(cls, 0, sizeof(*cls));
 	b->cls = cls;
-	b->exact = exact;
 	b->budget = (uint64_t)BF_CLS_BUDGET_PER_RULE * b->nrules + BF_CLS_BUDGET_MIN;
-	r = bf_cls_trees(b);
+	r = bf_cls_trees(b, group, sigs, ngroups);
 	if (r)
 		bf_cls_free(cls);
 	return r;
 }
 
+/* Build the grouping into @cls, with cuts as wide as @wide says, and
+ * keep it if the cost model rates it cheaper than *@best_cost. */
+static int bf_cls_consider(struct bf_cls_builder *b, const uint32_t *group, const uint32_t *sigs,
+			   uint32_t ngroups, bool wide, const struct bf_cls_filter *filters,
+			   struct bf_cls *cls, uint64_t *best_cost, uint32_t *ntrees)
+{
+	struct bf_cls next;
+	uint64_t cost;
+	int r;
+
+	b->spfac = wide ? BF_CLS_WIDE_SPFAC : BF_CLS_SPFAC;
+	b->fanout = wide ? BF_CLS_WIDE_FANOUT : BF_CLS_FANOUT;
+	r = bf_cls_try(b, group, sigs, ngroups, &next);
+	if (r)
+		return r;
+	*ntrees = next.ntrees;
+	cost = b->nrules < BF_CLS_SPLIT_MIN ? 0 : bf_cls_cost(b, &next, filters);
+	bf_dbg("classifier with %u trees for the largest groups%s: %u trees, %u nodes, "
+	       "%u list entries, cost %llu",
+	       b->exact, wide ? ", wide cuts" : "", next.ntrees, next.nnodes, next.nlist,
+	       (unsigned long long)cost);
+	if (cost < *best_cost) {
+		bf_cls_free(cls);
+		*cls = next;
+		*best_cost = cost;
+	} else {
+		bf_cls_free(&next);
+	}
+	return 0;
+}
+
 /* The cheapest of the classifiers with 1 to BF_CLS_EXACT_TREES trees for
- * the largest groups, by bf_cls_cost(). */
+ * the largest groups, with narrow or wide cuts, by bf_cls_cost(); each
+ * distinct grouping is built once (a chain whose rules are all narrow in
+ * the same fields has one), and a single tree gets the narrow cuts only:
+ * its rules overlap little, its levels are few already. */
 static int bf_cls_pick(struct bf_cls_builder *b, const struct bf_cls_filter *filters,
 		       struct bf_cls *cls)
 {
+	_cleanup_free_ uint32_t *group = malloc((b->nrules + 1) * sizeof(*group));
+	uint32_t tried[BF_CLS_EXACT_TREES][BF_CLS_MAX_TREES], ntried[BF_CLS_EXACT_TREES];
 	uint64_t best_cost = UINT64_MAX;
-	int r;
+	uint32_t ndone = 0, ntrees;
+	int r = 0;
 
-	if (b->nrules < BF_CLS_SPLIT_MIN)
-		return bf_cls_try(b, BF_CLS_EXACT_TREES, cls);
-	for (uint32_t exact = BF_CLS_EXACT_TREES; exact >= 1; exact--) {
-		struct bf_cls next;
-		uint64_t cost;
+	if (!group)
+		return -ENOMEM;
+	memset(cls, 0, sizeof(*cls));
+	for (uint32_t exact = BF_CLS_EXACT_TREES; exact >= 1 && !r; exact--) {
+		uint32_t *sigs = tried[ndone], ngroups;
+		bool seen = false;
 
-		r = bf_cls_try(b, exact, &next);
-		if (r) {
-			bf_cls_free(cls);
-			return r;
-		}
-		cost = bf_cls_cost(b, &next, filters);
-		bf_dbg("classifier with %u trees for the largest groups: %u trees, cost %llu",
-		       exact, next.ntrees, (unsigned long long)cost);
-		if (cost < best_cost) {
-			bf_cls_free(cls);
-			*cls = next;
-			best_cost = cost;
-		} else {
-			bf_cls_free(&next);
-		}
+		b->exact = exact;
+		r = bf_cls_groups(b, group, sigs, &ngroups);
+		for (uint32_t i = 0; !r && i < ndone && !seen; i++)
+			seen = ntried[i] == ngroups && !memcmp(tried[i], sigs, ngroups * sizeof(*sigs));
+		if (r || seen)
+			continue;
+		ntried[ndone++] = ngroups;
+		r = bf_cls_consider(b, group, sigs, ngroups, false, filters, cls, &best_cost,
+				    &ntrees);
+		if (!r && ntrees > 1)
+			r = bf_cls_consider(b, group, sigs, ngroups, true, filters, cls,
+					    &best_cost, &ntrees);
 	}
-	return 0;
+	if (r)
+		bf_cls_free(cls);
+	return r;
 }
 
 int bf_cls_build(const struct bf_matcher_rec *matchers, const uint32_t *first,
