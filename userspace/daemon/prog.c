@@ -318,7 +318,7 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl,
 	tmpl->cfg->ntrees = recs->cls.ntrees;
 	tmpl->cfg->nnodes = recs->cls.nnodes;
 	tmpl->cfg->nlist = recs->cls.nlist;
-	tmpl->cfg->rule_filters = recs->cls.max_leaf > 1;
+	tmpl->cfg->rule_filters = recs->cls.nfilters > 0;
 	tmpl->cfg->parse_l4 = bf_prog_needs_l4(chain, recs, tmpl->cfg);
 	bf_dbg("chain '%s': %zu rules, classifier of %u trees, %u nodes, %u list entries, "
 	       "largest leaf %u",
