@@ -586,23 +586,25 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
  * its list; -1 when none is left. */
 static __always_inline int bf_cls_pop(const __u32 *list, struct bf_cls_walk *w)
 {
-	__u32 best = BF_CLS_NONE, bt = 0;
-	__u32 t;
+	/* Head and tree in one number: the tree a comparison picks is then
+	 * no constant of its own to the verifier, whose states for the
+	 * different trees merge. */
+	__u64 best = ~0ULL, v;
+	__u32 t, bt;
 
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 		if (t >= bf_cfg.ntrees)
 			break;
-		if (w->head[t] < best) {
-			best = w->head[t];
-			bt = t;
-		}
+		v = (__u64)w->head[t] << 3 | t;
+		if (v < best)
+			best = v;
 	}
-	if (best == BF_CLS_NONE)
+	if ((best >> 3) >= BF_CLS_NONE)
 		return -1;
-	bt &= BF_CLS_MAX_TREES - 1;
+	bt = best & (BF_CLS_MAX_TREES - 1);
 	w->pos[bt]++;
 	w->head[bt] = bf_cls_head(list, w, bt);
-	return best & 0x7fffffff;
+	return (best >> 3) & 0x7fffffff;
 }
 
 /* Whether the packet is inside rule @idx's own filter. */
