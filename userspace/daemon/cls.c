@@ -791,7 +791,8 @@ static uint64_t bf_cls_cost_one(const struct bf_cls *cls, const struct bf_cls_fi
 
 		cost += BF_CLS_COST_TREE;
 		while (n->bits) {
-			n = &cls->nodes[n->base + ((bf_cls_word(pkt, n->off) >> n->shift) & n->count)];
+			n = &cls->nodes[n->base +
+					((bf_cls_word(pkt, n->off) >> n->shift) & n->count)];
 			cost += BF_CLS_COST_LEVEL;
 		}
 		if ((bf_cls_word(pkt, n->foff) & n->fmask) != n->fvalue ||
@@ -936,12 +937,13 @@ static int bf_cls_pick(struct bf_cls_builder *b, const struct bf_cls_filter *fil
 		b->exact = exact;
 		r = bf_cls_groups(b, group, sigs, &ngroups);
 		for (uint32_t i = 0; !r && i < ndone && !seen; i++)
-			seen = ntried[i] == ngroups && !memcmp(tried[i], sigs, ngroups * sizeof(*sigs));
+			seen = ntried[i] == ngroups &&
+			       !memcmp(tried[i], sigs, ngroups * sizeof(*sigs));
 		if (r || seen)
 			continue;
 		ntried[ndone++] = ngroups;
-		r = bf_cls_consider(b, group, sigs, ngroups, bf_cls_several(b, group), filters,
-				    cls, &best_cost);
+		r = bf_cls_consider(b, group, sigs, ngroups, bf_cls_several(b, group), filters, cls,
+				    &best_cost);
 	}
 	if (r)
 		bf_cls_free(cls);
