@@ -124,6 +124,41 @@ static void bench_progress(const struct bench_row *row)
 		row->res.status == BENCH_REDUCED ? row->res.why : "");
 }
 
+static int bench_load_work(struct bench_prog *p, enum bench_work w, uint32_t n);
+
+/*
+ * The 1-rule reference for a case of @tmpl's workload on @hook: XDP rules
+ * and ACL cases, whose targets are ratios to one rule, get it measured in
+ * the same trials, so that a host whose speed drifts between cases (a
+ * shared VM) doesn't skew those ratios. Loaded on first use; NULL for the
+ * other cases, or if it can't be loaded (the ratio then falls back to the
+ * 1-rule row).
+ */
+static const struct bench_ref *bench_reference(struct bench *b, enum bf_hook hook,
+					       const struct bench_row *tmpl, struct bench_ref *ref)
+{
+	struct bench_tuple t = bench_udp_from(bench_rule_addr(0));
+	int len;
+
+	if (hook != BF_HOOK_XDP || (strcmp(tmpl->workload, "rules") && strcmp(tmpl->workload, "acl")))
+		return NULL;
+	if (b->ref.fd == -1) {
+		len = bench_frame(&t, b->ref_frame, sizeof(b->ref_frame));
+		if (len < 0 || bench_load_work(&b->ref, BENCH_RULES, 1)) {
+			b->ref.fd = -2;
+			return NULL;
+		}
+		b->ref_len = (size_t)len;
+	}
+	if (b->ref.fd < 0)
+		return NULL;
+	*ref = (struct bench_ref){ .prog = &b->ref,
+				   .frame = b->ref_frame,
+				   .len = b->ref_len,
+				   .expect = BF_VERDICT_DROP };
+	return ref;
+}
+
 /* --packets DIR: the frame of each case, as DIR/WORKLOAD-N-CASE.bin, to
  * replay it (bpftool prog run ... data_in FILE). */
 static int bench_save_packet(const struct bench *b, const struct bench_row *tmpl,
@@ -154,6 +189,7 @@ static int bench_case(struct bench *b, struct bench_prog *p, const struct bench_
 	struct bench_prog *floor = bench_floor(b, p->hook);
 	uint8_t frame[PKT_MAX];
 	struct bench_row *row;
+	struct bench_ref ref;
 	int len, r;
 
 	if (!floor)
@@ -168,7 +204,8 @@ static int bench_case(struct bench *b, struct bench_prog *p, const struct bench_
 	if (!row)
 		return -ENOMEM;
 	row->floor_hook = bench_hook_name(floor->hook);
-	r = bench_measure(&b->cfg, p, floor, frame, (size_t)len, row->expect, &row->res);
+	r = bench_measure(&b->cfg, p, floor, bench_reference(b, p->hook, tmpl, &ref), frame,
+			  (size_t)len, row->expect, &row->res);
 	if (r) {
 		fprintf(stderr, "bf_bench: %s n=%u %s on %s failed\n", row->workload, row->n,
 			row->pkt_case, row->hook);
@@ -526,6 +563,7 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < ARRAY_SIZE(b.floors); i++)
 		b.floors[i].fd = -1;
+	b.ref.fd = -1;
 	if (bench_args(&b, argc, argv)) {
 		bench_usage();
 		return 2;
@@ -546,6 +584,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(b.floors); i++)
 		if (b.floors[i].fd >= 0)
 			bench_close(&b.floors[i]);
+	if (b.ref.fd >= 0)
+		bench_close(&b.ref);
 	if (!r && !b.no_daemon)
 		r = bench_daemon_all(&b);
 	b.elapsed_s = (bench_now_ms() - start) / 1e3;

@@ -18,6 +18,8 @@
 
 #include <bpfilter/abi.h>
 
+#include "../pkt.h"
+
 struct bf_prog;
 
 /* How hard to measure. */
@@ -55,6 +57,7 @@ struct bench_result {
 	enum bench_status status;
 	uint32_t trials, repeat; /* of the chain; the floor always gets cfg's */
 	double ns, floor_ns;	 /* medians, ns/packet */
+	double ref_ns;		 /* the 1-rule reference's median, or NaN */
 	double probe_ns;	 /* the probe run's ns/packet */
 	char why[192];
 };
@@ -73,16 +76,26 @@ double bench_median(double *v, size_t n);
 /* "83 ns", "15.2 us", "1.53 ms" */
 const char *bench_fmt_ns(double ns, char *buf, size_t size);
 
+/* A program and the packet it runs, with the verdict it must give. */
+struct bench_ref {
+	struct bench_prog *prog;
+	const uint8_t *frame;
+	size_t len;
+	enum bf_verdict expect;
+};
+
 /*
  * Run @frame through @p: a probe of a few packets first, which plans the
  * case (see struct bench_cfg), then res->trials trials of res->repeat
- * packets, each preceded by a trial of the floor (cfg->repeat packets).
- * Every run's verdict must be @expect (ACCEPT for the floor): -EBADMSG
- * otherwise. A skipped case is not an error.
+ * packets, each preceded by a trial of the floor (cfg->repeat packets)
+ * and, if @ref isn't NULL, one of @ref (cfg->repeat packets), so that a
+ * ratio to it compares runs of the same moment. Every run's verdict must
+ * be the expected one (ACCEPT for the floor): -EBADMSG otherwise. A
+ * skipped case is not an error.
  */
 int bench_measure(const struct bench_cfg *cfg, struct bench_prog *p, struct bench_prog *floor,
-		  const uint8_t *frame, size_t len, enum bf_verdict expect,
-		  struct bench_result *res);
+		  const struct bench_ref *ref, const uint8_t *frame, size_t len,
+		  enum bf_verdict expect, struct bench_result *res);
 
 /* What a chain holds. */
 enum bench_work {
@@ -152,6 +165,12 @@ struct bench {
 	const char *bin_dir; /* where bf_bench is: bpfilter and bfcli too */
 	cpu_set_t cpus;	     /* the affinity bf_bench started with, for its children */
 	struct bench_prog floors[_BF_HOOK_MAX];
+	/* The 1-rule XDP chain and its last-match packet, measured next to
+	 * every rules and ACL case (bench_reference()): fd -1 not loaded
+	 * yet, -2 failed. */
+	struct bench_prog ref;
+	uint8_t ref_frame[PKT_MAX];
+	size_t ref_len;
 	struct bench_row *rows;
 	size_t nrows, rows_cap;
 	struct bench_drow drows[BENCH_MAX_DROWS];

@@ -321,18 +321,19 @@ static void bench_plan(const struct bench_cfg *cfg, double probe_ns, struct benc
 }
 
 int bench_measure(const struct bench_cfg *cfg, struct bench_prog *p, struct bench_prog *floor,
-		  const uint8_t *frame, size_t len, enum bf_verdict expect,
-		  struct bench_result *res)
+		  const struct bench_ref *ref, const uint8_t *frame, size_t len,
+		  enum bf_verdict expect, struct bench_result *res)
 {
 	_cleanup_free_ double *v = calloc(cfg->trials, sizeof(*v));
 	_cleanup_free_ double *f = calloc(cfg->trials, sizeof(*f));
+	_cleanup_free_ double *rv = calloc(cfg->trials, sizeof(*rv));
 	enum bf_verdict got = _BF_VERDICT_MAX;
 	int r;
 
-	if (!v || !f)
+	if (!v || !f || !rv)
 		return -ENOMEM;
 	memset(res, 0, sizeof(*res));
-	res->ns = res->floor_ns = NAN;
+	res->ns = res->floor_ns = res->ref_ns = NAN;
 	/* The probe checks the verdict too: a skipped case is still checked. */
 	r = bench_run(p, frame, len, BENCH_PROBE_REPEAT, &res->probe_ns, &got);
 	r = bench_check("chain", r, got, expect);
@@ -347,6 +348,12 @@ int bench_measure(const struct bench_cfg *cfg, struct bench_prog *p, struct benc
 		r = bench_check("floor", r, got, BF_VERDICT_ACCEPT);
 		if (r)
 			return r;
+		if (ref) {
+			r = bench_run(ref->prog, ref->frame, ref->len, cfg->repeat, &rv[i], &got);
+			r = bench_check("reference", r, got, ref->expect);
+			if (r)
+				return r;
+		}
 		r = bench_run(p, frame, len, res->repeat, &v[i], &got);
 		r = bench_check("chain", r, got, expect);
 		if (r)
@@ -354,5 +361,7 @@ int bench_measure(const struct bench_cfg *cfg, struct bench_prog *p, struct benc
 	}
 	res->ns = bench_median(v, res->trials);
 	res->floor_ns = bench_median(f, res->trials);
+	if (ref)
+		res->ref_ns = bench_median(rv, res->trials);
 	return 0;
 }
