@@ -104,6 +104,11 @@ struct bf_cls_builder {
 	/* The cuts' space factor and fan-out (BF_CLS_SPFAC). */
 	uint32_t spfac;
 	uint32_t fanout;
+	/* Per rule, the fields it is narrow in (bf_cls_sig()); how many
+	 * rules have each set of them, largest first. */
+	uint32_t *sigs;
+	struct bf_sig_count *counts;
+	uint32_t nsig;
 	/* Nodes and list entries for a classifier the cost model compares
 	 * with the best so far (0: the budget alone): one that would take
 	 * many more copies of its rules costs more time to build than it
@@ -658,45 +663,57 @@ static uint32_t bf_cls_pick_sigs(const struct bf_cls_builder *b,
  * of the kept groups' fields), and send every other rule to a kept group
  * whose fields it is narrow in too.
  */
+/* Every rule's signature, and how many rules have each, largest first:
+ * the same whatever the grouping tried, so computed once. */
+static int bf_cls_sig_counts(struct bf_cls_builder *b)
+{
+	_cleanup_free_ uint32_t *all = NULL;
+
+	if (b->sigs)
+		return 0;
+	b->sigs = malloc((b->nrules + 1) * sizeof(*b->sigs));
+	all = malloc((b->nrules + 1) * sizeof(*all));
+	b->counts = calloc(b->nrules + 1, sizeof(*b->counts));
+	if (!b->sigs || !all || !b->counts)
+		return -ENOMEM;
+	for (uint32_t r = 0; r < b->nrules; r++)
+		all[r] = b->sigs[r] = bf_cls_sig(b, r);
+	qsort(all, b->nrules, sizeof(*all), bf_u32_cmp);
+	for (uint32_t r = 0; r < b->nrules; r++) {
+		if (!b->nsig || b->counts[b->nsig - 1].sig != all[r])
+			b->counts[b->nsig++].sig = all[r];
+		b->counts[b->nsig - 1].n++;
+	}
+	qsort(b->counts, b->nsig, sizeof(*b->counts), bf_sig_cmp);
+	return 0;
+}
+
 static int bf_cls_groups(struct bf_cls_builder *b, uint32_t *group, uint32_t *sigs,
 			 uint32_t *ngroups)
 {
-	_cleanup_free_ uint32_t *all = malloc((b->nrules + 1) * sizeof(*all));
-	_cleanup_free_ struct bf_sig_count *counts = NULL;
-	uint32_t nsig = 0, nkept = 0;
+	uint32_t nkept = 0;
+	int r;
 
-	if (!all)
-		return -ENOMEM;
-	for (uint32_t r = 0; r < b->nrules; r++)
-		all[r] = bf_cls_sig(b, r);
 	if (b->nrules < BF_CLS_SPLIT_MIN) {
 		memset(group, 0, b->nrules * sizeof(*group));
 		sigs[0] = 0;
 		*ngroups = 1;
 		return 0;
 	}
-
-	qsort(all, b->nrules, sizeof(*all), bf_u32_cmp);
-	counts = calloc(b->nrules, sizeof(*counts));
-	if (!counts)
-		return -ENOMEM;
-	for (uint32_t r = 0; r < b->nrules; r++) {
-		if (!nsig || counts[nsig - 1].sig != all[r])
-			counts[nsig++].sig = all[r];
-		counts[nsig - 1].n++;
-	}
-	qsort(counts, nsig, sizeof(*counts), bf_sig_cmp);
+	r = bf_cls_sig_counts(b);
+	if (r)
+		return r;
 	/* The largest groups first, then what covers the most of the rest. */
-	for (uint32_t i = 0; i < nsig && nkept < b->exact; i++) {
-		if (counts[i].sig && counts[i].n >= bf_cls_tree_min(b->nrules))
-			sigs[nkept++] = counts[i].sig;
+	for (uint32_t i = 0; i < b->nsig && nkept < b->exact; i++) {
+		if (b->counts[i].sig && b->counts[i].n >= bf_cls_tree_min(b->nrules))
+			sigs[nkept++] = b->counts[i].sig;
 	}
-	nkept = bf_cls_pick_sigs(b, counts, nsig, sigs, nkept);
+	nkept = bf_cls_pick_sigs(b, b->counts, b->nsig, sigs, nkept);
 	/* The catch-all. */
 	sigs[nkept++] = 0;
 
-	for (uint32_t r = 0; r < b->nrules; r++) {
-		uint32_t sig = bf_cls_sig(b, r), best = nkept - 1;
+	for (uint32_t i = 0; i < b->nrules; i++) {
+		uint32_t sig = b->sigs[i], best = nkept - 1;
 
 		for (uint32_t g = 0; g + 1 < nkept; g++) {
 			if ((sig & sigs[g]) != sigs[g])
@@ -705,7 +722,7 @@ static int bf_cls_groups(struct bf_cls_builder *b, uint32_t *group, uint32_t *si
 			    __builtin_popcount(sigs[g]) > __builtin_popcount(sigs[best]))
 				best = g;
 		}
-		group[r] = best;
+		group[i] = best;
 	}
 	*ngroups = nkept;
 	return 0;
@@ -975,6 +992,8 @@ int bf_cls_build(const struct bf_matcher_rec *matchers, const uint32_t *first,
 	}
 	free(filters);
 	free(b.scratch);
+	free(b.sigs);
+	free(b.counts);
 	free(b.lo);
 	free(b.hi);
 	free(b.never);
