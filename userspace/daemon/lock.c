@@ -69,7 +69,8 @@ static void bf_lock_read_holder(int fd, char *pid, size_t pid_len, char *sock, s
 		return;
 	}
 	*nl = '\0';
-	snprintf(pid, pid_len, "%s", buf);
+	/* A pid longer than the buffer is not one: cut, it still reads. */
+	snprintf(pid, pid_len, "%.*s", (int)(pid_len - 1), buf);
 	snprintf(sock, sock_len, "%.*s", (int)strcspn(nl + 1, "\n"), nl + 1);
 }
 
