@@ -506,6 +506,22 @@ static __always_inline __u32 bf_pkt_word(const __u8 *pkt, __u32 off)
 	return bpf_ntohl(*(const __u32 *)(pkt + (off & (sizeof(struct bf_pkt) - 4))));
 }
 
+/* The node tree @t's walk is at, NULL if out of the table. The bounds are
+ * checked on the register that indexes (a 32-bit copy would leave the
+ * index unbounded to the verifier). */
+static __always_inline struct bf_cls_node *bf_cls_at(struct bf_cls_node *nodes,
+						     const struct bf_cls_walk *w, __u32 t)
+{
+	__u64 idx = w->pos[t];
+
+	asm volatile("" : "+r"(idx));
+	if (idx >= bf_cfg.nnodes)
+		return NULL;
+	/* And the address made after the check, not hoisted above it. */
+	asm volatile("" : "+r"(idx));
+	return &nodes[idx];
+}
+
 /*
  * Walk every tree down to the leaf the packet falls in, whose candidates
  * are then list entries [pos, end) of that tree: returns how many in all,
@@ -535,15 +551,12 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 
 		for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 			struct bf_cls_node *n;
-			__u64 idx;
 
 			if (t >= bf_cfg.ntrees)
 				break;
-			idx = w->pos[t];
-			asm volatile("" : "+r"(idx));
-			if (idx >= bf_cfg.nnodes)
+			n = bf_cls_at(nodes, w, t);
+			if (!n)
 				return -1;
-			n = &nodes[idx];
 			if (!n->bits)
 				continue;
 			w->pos[t] = n->base + ((bf_pkt_word(base, n->off) >> n->shift) & n->count);
@@ -554,15 +567,12 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 	}
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 		struct bf_cls_node *n;
-		__u64 idx;
 
 		if (t >= bf_cfg.ntrees)
 			break;
-		idx = w->pos[t];
-		asm volatile("" : "+r"(idx));
-		if (idx >= bf_cfg.nnodes)
+		n = bf_cls_at(nodes, w, t);
+		if (!n)
 			return -1;
-		n = &nodes[idx];
 		if (n->bits) {
 			bf_dbg("classifier tree %u deeper than %d", t, BF_CLS_MAX_DEPTH);
 			return -1;
