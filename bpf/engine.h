@@ -484,6 +484,7 @@ static __always_inline __u32 bf_cls_head(const __u32 *list, struct bf_cls_walk *
 	asm volatile("" : "+r"(pos));
 	if (pos >= w->end[t] || pos >= bf_cfg.nlist)
 		return BF_CLS_NONE;
+	asm volatile("" : "+r"(pos));
 	return list[pos];
 }
 
@@ -504,6 +505,13 @@ static __always_inline void *bf_cls_table(void *map)
 static __always_inline __u32 bf_pkt_word(const __u8 *pkt, __u32 off)
 {
 	return bpf_ntohl(*(const __u32 *)(pkt + (off & (sizeof(struct bf_pkt) - 4))));
+}
+
+/* Whether the packet passes filter @f (struct bf_cls_filter). */
+static __always_inline bool bf_cls_pass(const __u8 *pkt, const struct bf_cls_filter *f)
+{
+	return (bf_pkt_word(pkt, f->foff) & f->fmask) == f->fvalue &&
+	       (bf_pkt_word(pkt, f->foff2) & f->fmask2) == f->fvalue2;
 }
 
 /* The node tree @t's walk is at, NULL if out of the table. The bounds are
@@ -581,8 +589,7 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 		 * fields) rule most leaves out: no candidate to merge and
 		 * run. */
 		w->head[t] = BF_CLS_NONE;
-		if (!n->count || (bf_pkt_word(base, n->foff) & n->fmask) != n->fvalue ||
-		    (bf_pkt_word(base, n->foff2) & n->fmask2) != n->fvalue2)
+		if (!n->count || !bf_cls_pass(base, &n->filter))
 			continue;
 		w->pos[t] = n->base;
 		w->end[t] = n->base + n->count;
@@ -621,14 +628,11 @@ static __always_inline int bf_cls_pop(const __u32 *list, struct bf_cls_walk *w)
 static __always_inline bool bf_cls_may(const __u8 *pkt, const struct bf_cls_filter *filters,
 				       __u64 idx)
 {
-	const struct bf_cls_filter *f;
-
 	asm volatile("" : "+r"(idx));
 	if (idx >= bf_cfg.nrules)
 		return true;
-	f = &filters[idx];
-	return (bf_pkt_word(pkt, f->foff) & f->fmask) == f->fvalue &&
-	       (bf_pkt_word(pkt, f->foff2) & f->fmask2) == f->fvalue2;
+	asm volatile("" : "+r"(idx));
+	return bf_cls_pass(pkt, &filters[idx]);
 }
 
 /* Candidates a call may skip on their filters before it lets the next one

@@ -219,31 +219,13 @@ struct bf_lpm_key {
 #define BF_CLS_MAX_DEPTH 12
 #define BF_CLS_MAX_BITS 16
 
-struct bf_cls_node {
-	__u32 base;
-	__u32 count;
-	__u8 off;
-	__u8 shift;
-	__u8 bits;
-	/* A leaf's filter: its rules can only match a packet whose word
-	 * at byte @foff, read as a number, has (value & fmask) == fvalue (the
-	 * common prefix of their values in one field); fmask 0: any. */
-	__u8 foff;
-	__u32 fmask;
-	__u32 fvalue;
-	/* A second filter, on another field. */
-	__u8 foff2;
-	__u8 pad[3];
-	__u32 fmask2;
-	__u32 fvalue2;
-};
-
 /*
- * A rule's own filter, for the classifier's merge to skip a candidate
- * without running its matchers: the packet's words at bytes @foff and
- * @foff2, read as numbers and masked, must equal the values (the prefixes
- * of the rule's values in the two fields where they are longest; a mask of
- * 0 lets anything through).
+ * A filter on two fields: the packet's big-endian words at bytes @foff and
+ * @foff2, read as numbers and masked, must equal the values (a mask of 0
+ * lets anything through). A leaf's is the prefixes its rules' values share
+ * in two fields; a rule's own, the prefixes of its values where they are
+ * longest, for the classifier's merge to skip it without running its
+ * matchers.
  */
 struct bf_cls_filter {
 	__u8 foff;
@@ -253,6 +235,17 @@ struct bf_cls_filter {
 	__u32 fvalue;
 	__u32 fmask2;
 	__u32 fvalue2;
+};
+
+struct bf_cls_node {
+	__u32 base;
+	__u32 count;
+	__u8 off;
+	__u8 shift;
+	__u8 bits;
+	__u8 pad;
+	/* A leaf's: only packets that pass it can match its rules. */
+	struct bf_cls_filter filter;
 };
 
 struct bf_counter {

@@ -137,13 +137,12 @@ static int bench_load_work(struct bench_prog *p, enum bench_work w, uint32_t n);
 static const struct bench_ref *bench_reference(struct bench *b, enum bf_hook hook,
 					       const struct bench_row *tmpl, struct bench_ref *ref)
 {
-	struct bench_tuple t = bench_udp_from(bench_rule_addr(0));
-	int len;
-
 	if (hook != BF_HOOK_XDP || (strcmp(tmpl->workload, "rules") && strcmp(tmpl->workload, "acl")))
 		return NULL;
 	if (b->ref.fd == -1) {
-		len = bench_frame(&t, b->ref_frame, sizeof(b->ref_frame));
+		struct bench_tuple t = bench_udp_from(bench_rule_addr(0));
+		int len = bench_frame(&t, b->ref_frame, sizeof(b->ref_frame));
+
 		if (len < 0 || bench_load_work(&b->ref, BENCH_RULES, 1)) {
 			b->ref.fd = -2;
 			return NULL;

@@ -77,6 +77,9 @@
 /* Below this many rules, one tree. */
 #define BF_CLS_SPLIT_MIN 64
 
+/* The memory figures (docs/performance.md) count 32-byte nodes. */
+_Static_assert(sizeof(struct bf_cls_node) == 32, "struct bf_cls_node is 32 bytes");
+
 struct bf_cls_dim {
 	uint8_t off;
 	uint8_t len;
@@ -321,7 +324,6 @@ static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t
 		       struct bf_cls_node *out)
 {
 	struct bf_cls *cls = b->cls;
-	struct bf_cls_filter filter;
 	uint32_t *list;
 
 	memset(out, 0, sizeof(*out));
@@ -334,13 +336,7 @@ static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t
 	memcpy(&cls->list[cls->nlist], rules, n * sizeof(*rules));
 	out->base = cls->nlist;
 	out->count = n;
-	bf_cls_filter(b, rules, n, b->fixed, &filter);
-	out->foff = filter.foff;
-	out->fmask = filter.fmask;
-	out->fvalue = filter.fvalue;
-	out->foff2 = filter.foff2;
-	out->fmask2 = filter.fmask2;
-	out->fvalue2 = filter.fvalue2;
+	bf_cls_filter(b, rules, n, b->fixed, &out->filter);
 	if (n > cls->max_leaf)
 		cls->max_leaf = n;
 	cls->nlist += n;
@@ -669,7 +665,7 @@ static int bf_cls_sig_counts(struct bf_cls_builder *b)
 {
 	_cleanup_free_ uint32_t *all = NULL;
 
-	if (b->sigs)
+	if (b->sigs && b->counts)
 		return 0;
 	b->sigs = malloc((b->nrules + 1) * sizeof(*b->sigs));
 	all = malloc((b->nrules + 1) * sizeof(*all));
@@ -793,6 +789,13 @@ static uint32_t bf_cls_word(const uint8_t *pkt, uint8_t off)
 	return bf_be(pkt + (off & (sizeof(struct bf_pkt) - 4)), 4);
 }
 
+/* The template's test of a filter (bf_cls_pass() in engine.h). */
+static bool bf_cls_pass(const uint8_t *pkt, const struct bf_cls_filter *f)
+{
+	return (bf_cls_word(pkt, f->foff) & f->fmask) == f->fvalue &&
+	       (bf_cls_word(pkt, f->foff2) & f->fmask2) == f->fvalue2;
+}
+
 /*
  * What the template would spend on a packet inside rule @r: a walk per
  * tree, a cost per level, and for every candidate up to @r (taken to be
@@ -812,18 +815,12 @@ static uint64_t bf_cls_cost_one(const struct bf_cls *cls, const struct bf_cls_fi
 					((bf_cls_word(pkt, n->off) >> n->shift) & n->count)];
 			cost += BF_CLS_COST_LEVEL;
 		}
-		if ((bf_cls_word(pkt, n->foff) & n->fmask) != n->fvalue ||
-		    (bf_cls_word(pkt, n->foff2) & n->fmask2) != n->fvalue2)
+		if (!bf_cls_pass(pkt, &n->filter))
 			continue;
-		for (uint32_t i = 0; i < n->count && cls->list[n->base + i] <= r; i++) {
-			const struct bf_cls_filter *f = &filters[cls->list[n->base + i]];
-
-			if ((bf_cls_word(pkt, f->foff) & f->fmask) == f->fvalue &&
-			    (bf_cls_word(pkt, f->foff2) & f->fmask2) == f->fvalue2)
-				cost += BF_CLS_COST_CAND;
-			else
-				cost += BF_CLS_COST_SKIP;
-		}
+		for (uint32_t i = 0; i < n->count && cls->list[n->base + i] <= r; i++)
+			cost += bf_cls_pass(pkt, &filters[cls->list[n->base + i]]) ?
+					BF_CLS_COST_CAND :
+					BF_CLS_COST_SKIP;
 	}
 	return cost;
 }
@@ -851,7 +848,8 @@ static uint64_t bf_cls_cost(const struct bf_cls_builder *b, const struct bf_cls 
 	return n ? sum / n : 0;
 }
 
-/* The grouping with @exact trees for the largest groups, built into @cls. */
+/* Build the grouping @group (rule to group), @sigs (group to fields) into
+ * @cls, within the budget and the cap. */
 static int bf_cls_try(struct bf_cls_builder *b, const uint32_t *group, const uint32_t *sigs,
 		      uint32_t ngroups, struct bf_cls *cls)
 {
@@ -946,11 +944,11 @@ static int bf_cls_pick(struct bf_cls_builder *b, const struct bf_cls_filter *fil
 		return -ENOMEM;
 	memset(cls, 0, sizeof(*cls));
 	for (uint32_t exact = BF_CLS_EXACT_TREES; exact >= 1 && !r; exact--) {
-		if (exact == 1 && b->nrules >= BF_CLS_ONE_EXACT_MAX && ndone)
-			break;
 		uint32_t *sigs = tried[ndone], ngroups;
 		bool seen = false;
 
+		if (exact == 1 && b->nrules >= BF_CLS_ONE_EXACT_MAX && ndone)
+			break;
 		b->exact = exact;
 		r = bf_cls_groups(b, group, sigs, &ngroups);
 		for (uint32_t i = 0; !r && i < ndone && !seen; i++)
