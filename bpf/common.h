@@ -29,7 +29,13 @@
 /* A transport header as the parser reads it (the first 14 bytes: TCP's
  * flags are the last). */
 struct bf_l4buf {
-	__u8 b[14];
+	union {
+		__u8 b[14];
+		struct {
+			__u32 w[3];
+			__u16 h;
+		};
+	};
 };
 
 #endif /* BF_BPF_COMMON_H */

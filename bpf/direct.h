@@ -7,12 +7,12 @@
  * non-linear skbs) still goes through the template's bf_load() helper.
  *
  * BF_DIRECT_LOADERS(type) defines, for a context @type with a bf_load():
- * - bf_load_hdr(): headers at offsets the verifier follows closely (the
- *   Ethernet and IP headers);
- * - bf_load_l4(): the transport header, whose offset depends on the IP
- *   header, through a global function, so that the many states of the
- *   caller don't each see two ways of reading it (79k instructions to
- *   verify instead of 27k).
+ * - bf_hdr_ptr(): where headers at offsets the verifier follows closely
+ *   (the Ethernet and IP headers) are in the packet, or NULL;
+ * - bf_load_l4(): the copy of a transport header that bf_hdr_ptr() can't
+ *   give in place (its offset depends on the IP header), through a global
+ *   function, so that the many states of the caller don't each see the
+ *   helper call.
  * The verifier follows a variable packet offset only well under 64 KiB:
  * headers are always within the first BF_DIRECT_MAX bytes.
  */
@@ -22,7 +22,7 @@
 #include "common.h"
 
 #define BF_DIRECT_MAX 0x3fff
-#define BF_HAVE_LOAD_HDR
+#define BF_HAVE_HDR_PTR
 #define BF_HAVE_LOAD_L4
 
 /* Where @off is in the packet, if @len bytes from there are in the first
@@ -42,28 +42,16 @@
 	})
 
 #define BF_DIRECT_LOADERS(type)                                                        \
-	static __always_inline int bf_load_hdr(type *ctx, __u32 off, void *buf, __u32 len) \
+	static __always_inline const __u8 *bf_hdr_ptr(type *ctx, __u32 off, __u32 len) \
 	{                                                                              \
-		__u8 *p = bf_direct_ptr(ctx, off, len);                                \
-                                                                                       \
-		if (!p)                                                                \
-			return bf_load(ctx, off, buf, len);                            \
-		__builtin_memcpy(buf, p, len);                                         \
-		return 0;                                                              \
+		return bf_direct_ptr(ctx, off, len);                                   \
 	}                                                                              \
                                                                                        \
 	__noinline int bf_load_l4_global(type *ctx, __u32 off, struct bf_l4buf *buf,   \
 					 __u32 len)                                    \
 	{                                                                              \
-		__u8 *p;                                                               \
-                                                                                       \
 		if (!buf)                                                              \
 			return -1;                                                     \
-		p = bf_direct_ptr(ctx, off, sizeof(buf->b));                           \
-		if (p) {                                                               \
-			__builtin_memcpy(buf->b, p, sizeof(buf->b));                   \
-			return 0;                                                      \
-		}                                                                      \
 		/* Bounded on the register the helper call uses. */                    \
 		asm volatile("" : "+r"(len));                                          \
 		len &= 15;                                                             \

@@ -19,13 +19,16 @@
 
 /*
  * The Ethernet, IP and transport headers, read once per packet: a template
- * with direct packet access defines bf_load_hdr() to read them in place
- * (a helper call each costs more than the rest of the parse). The IPv6
- * extension header walk and "log" keep bf_load(): a second way to read
- * in each of those steps would multiply what the verifier explores.
+ * with direct packet access defines bf_hdr_ptr() to give their address in
+ * the packet, read in place a word at a time (a helper call each costs
+ * more than the rest of the parse); elsewhere, and for what lies beyond
+ * the first buffer, bf_load() copies them. Each header's fields are read
+ * into the packet context on either way, so the two join again before the
+ * next header: what follows is verified once. The IPv6 extension header
+ * walk and "log" keep bf_load().
  */
-#ifndef BF_HAVE_LOAD_HDR
-#define bf_load_hdr bf_load
+#ifndef BF_HAVE_HDR_PTR
+#define bf_hdr_ptr(h, off, len) ((const __u8 *)0)
 #endif
 
 #ifndef BF_HAVE_LOAD_L4
@@ -61,87 +64,141 @@ struct bf_ipv6hdr {
 	__u8 daddr[16];
 };
 
+/* The transport header of protocol @proto at @hdr into the packet
+ * context, which needs the first @len bytes (bf_l4_len()). */
+static __always_inline void bf_l4_read(struct bf_pkt *pkt, const __u8 *hdr, __u8 proto)
+{
+	switch (proto) {
+	case 6: /* TCP */
+		*(__u32 *)&pkt->sport = *(const __u32 *)hdr;
+		pkt->tcp_flags = hdr[13];
+		pkt->flags |= BF_PKT_TCP | BF_PKT_PORTS;
+		break;
+	case 17: /* UDP */
+		*(__u32 *)&pkt->sport = *(const __u32 *)hdr;
+		pkt->flags |= BF_PKT_UDP | BF_PKT_PORTS;
+		break;
+	default: /* ICMP, ICMPv6 */
+		pkt->icmp_type = hdr[0];
+		pkt->icmp_code = hdr[1];
+		pkt->flags |= proto == 1 ? BF_PKT_ICMP : BF_PKT_ICMPV6;
+		break;
+	}
+}
+
+/* Bytes of the transport header the parser reads, 0 for a protocol it
+ * doesn't know. */
+static __always_inline __u32 bf_l4_len(__u8 proto)
+{
+	switch (proto) {
+	case 6:
+		return 14;
+	case 17:
+		return 4;
+	case 1:
+	case 58:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
 static __always_inline void bf_parse_l4(BF_HCTX *h, struct bf_run *run, __u32 off)
 {
 	struct bf_pkt *pkt = &run->pkt;
+	__u8 proto = pkt->l4_proto;
 	struct bf_l4buf buf;
-	__u8 *hdr = buf.b;
+	const __u8 *p;
+	__u32 len;
 
 	/* A constant: the verifier drops the rest when no rule needs it. */
 	if (!bf_cfg.parse_l4)
 		return;
 	run->l4_off = off;
-	switch (pkt->l4_proto) {
-	case 6: /* TCP */
-		if (bf_load_l4(h, off, &buf, 14))
+	len = bf_l4_len(proto);
+	if (!len)
+		return;
+	/* The longest read: a shorter header goes the copying way. */
+	p = bf_hdr_ptr(h, off, sizeof(buf.b));
+	if (p) {
+		bf_l4_read(pkt, p, proto);
+	} else {
+		if (bf_load_l4(h, off, &buf, len))
 			return;
-		__builtin_memcpy(&pkt->sport, &hdr[0], 2);
-		__builtin_memcpy(&pkt->dport, &hdr[2], 2);
-		pkt->tcp_flags = hdr[13];
-		pkt->flags |= BF_PKT_TCP | BF_PKT_PORTS;
-		break;
-	case 17: /* UDP */
-		if (bf_load_l4(h, off, &buf, 4))
-			return;
-		__builtin_memcpy(&pkt->sport, &hdr[0], 2);
-		__builtin_memcpy(&pkt->dport, &hdr[2], 2);
-		pkt->flags |= BF_PKT_UDP | BF_PKT_PORTS;
-		break;
-	case 1: /* ICMP */
-	case 58: /* ICMPv6 */
-		if (bf_load_l4(h, off, &buf, 2))
-			return;
-		pkt->icmp_type = hdr[0];
-		pkt->icmp_code = hdr[1];
-		pkt->flags |= pkt->l4_proto == 1 ? BF_PKT_ICMP : BF_PKT_ICMPV6;
-		break;
+		bf_l4_read(pkt, buf.b, proto);
 	}
+}
+
+/* The IPv4 header at @ip into the packet context: its length, 1 for a
+ * non-first fragment (no transport header), 0 if it isn't IPv4. */
+static __always_inline __u32 bf_ipv4_read(struct bf_pkt *pkt, const __u8 *ip)
+{
+	__u32 ihl = (ip[0] & 0x0f) * 4;
+
+	if ((ip[0] >> 4) != 4 || ihl < sizeof(struct bf_iphdr))
+		return 0;
+	pkt->flags |= BF_PKT_IPV4 | BF_PKT_L4;
+	pkt->l4_proto = ip[9];
+	pkt->dscp = ip[1] >> 2;
+	*(__u32 *)pkt->saddr = *(const __u32 *)(ip + 12);
+	*(__u32 *)pkt->daddr = *(const __u32 *)(ip + 16);
+	return *(const __u16 *)(ip + 6) & bpf_htons(0x1fff) ? 1 : ihl;
 }
 
 static __always_inline void bf_parse_ipv4(BF_HCTX *h, struct bf_run *run, __u32 off)
 {
-	struct bf_pkt *pkt = &run->pkt;
-	struct bf_iphdr ip;
+	const __u8 *p = bf_hdr_ptr(h, off, sizeof(struct bf_iphdr));
+	struct bf_iphdr ip __attribute__((aligned(8)));
 	__u32 ihl;
 
-	if (bf_load_hdr(h, off, &ip, sizeof(ip)))
-		return;
-	ihl = (ip.ver_ihl & 0x0f) * 4;
-	if ((ip.ver_ihl >> 4) != 4 || ihl < sizeof(ip))
-		return;
+	if (p) {
+		ihl = bf_ipv4_read(&run->pkt, p);
+	} else {
+		if (bf_load(h, off, &ip, sizeof(ip)))
+			return;
+		ihl = bf_ipv4_read(&run->pkt, (const __u8 *)&ip);
+	}
+	if (ihl > 1)
+		bf_parse_l4(h, run, off + ihl);
+}
 
-	pkt->flags |= BF_PKT_IPV4 | BF_PKT_L4;
-	pkt->l4_proto = ip.protocol;
-	pkt->dscp = ip.tos >> 2;
-	__builtin_memcpy(pkt->saddr, ip.saddr, 4);
-	__builtin_memcpy(pkt->daddr, ip.daddr, 4);
+/* The IPv6 header at @ip into the packet context: its next header, -1 if
+ * it isn't IPv6. */
+static __always_inline int bf_ipv6_read(struct bf_pkt *pkt, const __u8 *ip)
+{
+	int i;
 
-	/* A non-first fragment has no transport header. */
-	if (bpf_ntohs(ip.frag_off) & 0x1fff)
-		return;
-	bf_parse_l4(h, run, off + ihl);
+	if ((ip[0] >> 4) != 6)
+		return -1;
+	pkt->flags |= BF_PKT_IPV6;
+	/* Traffic class: the low 4 bits of the first byte, the high 4 of the
+	 * second; DSCP is its upper 6 bits. */
+	pkt->dscp = (ip[0] & 0x0f) << 2 | ip[1] >> 6;
+	for (i = 0; i < 4; i++) {
+		((__u32 *)pkt->saddr)[i] = ((const __u32 *)(ip + 8))[i];
+		((__u32 *)pkt->daddr)[i] = ((const __u32 *)(ip + 24))[i];
+	}
+	return ip[6];
 }
 
 static __always_inline void bf_parse_ipv6(BF_HCTX *h, struct bf_run *run, __u32 off)
 {
+	const __u8 *p = bf_hdr_ptr(h, off, sizeof(struct bf_ipv6hdr));
+	struct bf_ipv6hdr ip6 __attribute__((aligned(8)));
 	struct bf_pkt *pkt = &run->pkt;
-	struct bf_ipv6hdr ip6;
 	__u8 ext[4];
-	__u8 nexthdr;
+	int nexthdr;
 	int i;
 
-	if (bf_load_hdr(h, off, &ip6, sizeof(ip6)))
+	if (p) {
+		nexthdr = bf_ipv6_read(pkt, p);
+	} else {
+		if (bf_load(h, off, &ip6, sizeof(ip6)))
+			return;
+		nexthdr = bf_ipv6_read(pkt, (const __u8 *)&ip6);
+	}
+	if (nexthdr < 0)
 		return;
-	if ((ip6.ver_tc >> 4) != 6)
-		return;
-
-	pkt->flags |= BF_PKT_IPV6;
-	/* Traffic class: the low 4 bits of the first byte, the high 4 of the
-	 * second; DSCP is its upper 6 bits. */
-	pkt->dscp = (ip6.ver_tc & 0x0f) << 2 | ip6.tc_flow >> 6;
-	__builtin_memcpy(pkt->saddr, ip6.saddr, 16);
-	__builtin_memcpy(pkt->daddr, ip6.daddr, 16);
-	nexthdr = ip6.nexthdr;
 	off += sizeof(ip6);
 
 	/* Up to BF_IPV6_MAX_EXTHDRS extension headers, then one more look
@@ -234,16 +291,25 @@ static __always_inline void bf_parse_l3(BF_HCTX *h, struct bf_run *run, __u32 of
  * skipped, as iptables and nftables see through it too. */
 static __always_inline void bf_parse_eth(BF_HCTX *h, struct bf_run *run)
 {
+	const __u8 *p = bf_hdr_ptr(h, 0, 18);
 	__u16 proto;
-	__u32 off = 12;
+	__u32 off = 14;
 
-	if (bf_load_hdr(h, off, &proto, sizeof(proto)))
-		return;
-	off += 2;
-	if (proto == bpf_htons(BF_ETH_P_8021Q) || proto == bpf_htons(BF_ETH_P_8021AD)) {
-		if (bf_load_hdr(h, off + 2, &proto, sizeof(proto)))
+	if (p) {
+		/* Room for a tag: anything shorter has no IP header either. */
+		proto = *(const __u16 *)(p + 12);
+		if (proto == bpf_htons(BF_ETH_P_8021Q) || proto == bpf_htons(BF_ETH_P_8021AD)) {
+			proto = *(const __u16 *)(p + 16);
+			off = 18;
+		}
+	} else {
+		if (bf_load(h, 12, &proto, sizeof(proto)))
 			return;
-		off += 4;
+		if (proto == bpf_htons(BF_ETH_P_8021Q) || proto == bpf_htons(BF_ETH_P_8021AD)) {
+			if (bf_load(h, 16, &proto, sizeof(proto)))
+				return;
+			off = 18;
+		}
 	}
 	bf_parse_l3(h, run, off, proto);
 }
