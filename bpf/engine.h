@@ -105,13 +105,14 @@ struct {
 	__uint(max_entries, 1);
 } bf_cls_list SEC(".maps");
 
-/* Per rule, its own filter: bf_cfg.nrules entries of struct bf_cls_filter. */
+/* Per rule, its matchers folded into word tests: bf_cfg.nrules entries of
+ * struct bf_rule_test. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct bf_cls_filter));
+	__uint(value_size, sizeof(struct bf_rule_test));
 	__uint(max_entries, 1);
-} bf_cls_filters SEC(".maps");
+} bf_rule_tests SEC(".maps");
 
 #define bf_dbg(fmt, ...)                                          \
 	do {                                                      \
@@ -143,7 +144,6 @@ struct bf_run {
 	 * bf_pkt: no rule matches them. */
 	__u16 l3_off;
 	__u16 l4_off;
-	struct bf_cls_walk walk;
 };
 
 /*
@@ -430,6 +430,30 @@ static __noinline void bf_log_rule(struct bf_run *run, struct bf_rule_rec *rule,
 }
 
 /*
+ * The actions of rule @rule (index @idx), which matched. Returns 1 when
+ * it ends the walk (a terminal verdict), 0 to go on.
+ */
+static __always_inline long bf_rule_act(struct bf_run *run, struct bf_rule_rec *rule, __u32 idx)
+{
+	if (rule->flags & BF_RULE_COUNTER)
+		bf_count(idx, run->pkt.len);
+	if (rule->flags & BF_RULE_MARK) {
+		/* Later rules match the new mark (the classifier never
+		 * branches on the mark, see cls.c). */
+		run->pkt.mark = bpf_htonl(rule->mark);
+		bf_tmpl_set_mark(run, rule->mark);
+	}
+	if (rule->log)
+		bf_log_rule(run, rule, idx);
+	if (rule->verdict == BF_VERDICT_CONTINUE)
+		return 0;
+	if (rule->verdict == BF_VERDICT_REDIRECT)
+		bf_tmpl_redirect(run, rule);
+	run->verdict = rule->verdict;
+	return 1;
+}
+
+/*
  * Rule @idx on the packet: its matchers, then, if they all match, its
  * actions. Returns 1 when the rule ends the walk (a terminal verdict, or an
  * error), 0 to go on.
@@ -453,23 +477,20 @@ static __always_inline long bf_rule_eval(struct bf_run *run, __u32 idx)
 	}
 	if (!r)
 		return 0;
+	return bf_rule_act(run, rule, idx);
+}
 
-	if (rule->flags & BF_RULE_COUNTER)
-		bf_count(idx, run->pkt.len);
-	if (rule->flags & BF_RULE_MARK) {
-		/* Later rules match the new mark (the classifier never
-		 * branches on the mark, see cls.c). */
-		run->pkt.mark = bpf_htonl(rule->mark);
-		bf_tmpl_set_mark(run, rule->mark);
+/* Rule @idx, found to match by bf_cls_first(): its actions. */
+static __always_inline void bf_rule_hit(struct bf_run *run, __u32 idx)
+{
+	struct bf_rule_rec *rule = bpf_map_lookup_elem(&bf_rules, &idx);
+
+	if (!rule) {
+		bf_dbg("rule %u lookup failed", idx);
+		run->error = 1;
+		return;
 	}
-	if (rule->log)
-		bf_log_rule(run, rule, idx);
-	if (rule->verdict == BF_VERDICT_CONTINUE)
-		return 0;
-	if (rule->verdict == BF_VERDICT_REDIRECT)
-		bf_tmpl_redirect(run, rule);
-	run->verdict = rule->verdict;
-	return 1;
+	bf_rule_act(run, rule, idx);
 }
 
 #define BF_CLS_NONE 0xffffffffU
@@ -514,14 +535,43 @@ static __always_inline bool bf_cls_pass(const __u8 *pkt, const struct bf_cls_fil
 	       (bf_pkt_word(pkt, f->foff2) & f->fmask2) == f->fvalue2;
 }
 
-/* The node tree @t's walk is at, NULL if out of the table. The bounds are
- * checked on the register that indexes (a 32-bit copy would leave the
- * index unbounded to the verifier). */
-static __always_inline struct bf_cls_node *bf_cls_at(struct bf_cls_node *nodes,
-						     const struct bf_cls_walk *w, __u32 t)
+/* Whether the packet passes rule test @t (struct bf_rule_test). Word
+ * tests compare the words as they are: the daemon wrote mask and value in
+ * the packet context's byte order. */
+static __always_inline bool bf_test_pass(const __u8 *pkt, const struct bf_rule_test *t)
 {
-	__u64 idx = w->pos[t];
+	__u32 i;
 
+	for (i = 0; i < BF_TEST_WORDS; i++) {
+		if (i >= t->nwords)
+			break;
+		/* In 64 bits, as loaded: no zero extension to compare. */
+		if (((__u64)*(const __u32 *)(pkt + (t->off[i] & (sizeof(struct bf_pkt) - 4))) &
+		     (__u64)t->mask[i]) != (__u64)t->value[i])
+			return false;
+	}
+	for (i = 0; i < BF_TEST_RANGES; i++) {
+		__u64 off = t->roff[i];
+		__u32 x;
+
+		if (i >= t->nranges)
+			break;
+		asm volatile("" : "+r"(off));
+		if (off > sizeof(struct bf_pkt) - 4)
+			return false;
+		asm volatile("" : "+r"(off));
+		x = bpf_ntohl(*(const __u32 *)(pkt + off)) >> (t->rshift[i] & 31);
+		if (x - t->lo[i] > t->span[i])
+			return false;
+	}
+	return true;
+}
+
+/* Node @idx, NULL if out of the table. The bounds are checked on the
+ * register that indexes (a 32-bit copy would leave the index unbounded to
+ * the verifier). */
+static __always_inline struct bf_cls_node *bf_cls_at(struct bf_cls_node *nodes, __u64 idx)
+{
 	asm volatile("" : "+r"(idx));
 	if (idx >= bf_cfg.nnodes)
 		return NULL;
@@ -562,7 +612,7 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 
 			if (t >= bf_cfg.ntrees)
 				break;
-			n = bf_cls_at(nodes, w, t);
+			n = bf_cls_at(nodes, w->pos[t]);
 			if (!n)
 				return -1;
 			if (!n->bits)
@@ -578,7 +628,7 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 
 		if (t >= bf_cfg.ntrees)
 			break;
-		n = bf_cls_at(nodes, w, t);
+		n = bf_cls_at(nodes, w->pos[t]);
 		if (!n)
 			return -1;
 		if (n->bits) {
@@ -624,53 +674,55 @@ static __always_inline int bf_cls_pop(const __u32 *list, struct bf_cls_walk *w)
 	return (best >> 3) & 0x7fffffff;
 }
 
-/* Whether the packet is inside rule @idx's own filter. */
-static __always_inline bool bf_cls_may(const __u8 *pkt, const struct bf_cls_filter *filters,
+/* Whether the packet passes rule @idx's test. */
+static __always_inline bool bf_cls_may(const __u8 *pkt, const struct bf_rule_test *tests,
 				       __u64 idx)
 {
 	asm volatile("" : "+r"(idx));
 	if (idx >= bf_cfg.nrules)
 		return true;
 	asm volatile("" : "+r"(idx));
-	return bf_cls_pass(pkt, &filters[idx]);
+	return bf_test_pass(pkt, &tests[idx]);
 }
 
-/* Candidates a call may skip on their filters before it lets the next one
+/* Candidates a call may skip on their tests before it lets the next one
  * through to its matchers anyway. */
 #define BF_CLS_SKIP_MAX 16
 
 /*
  * The next candidate to run, in rule order across the trees' leaves (so
  * CONTINUE rules and marks see what a linear walk sees), or -1. Those
- * outside their own filter are passed over: a few loads, where running
- * their matchers costs a call and a lookup per matcher.
+ * that fail their test are passed over: a few loads, where running their
+ * matchers costs a call and a lookup per matcher.
  */
 __noinline int bf_cls_next(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 {
 	__u32 *list = bf_cls_table(&bf_cls_list);
-	struct bf_cls_filter *filters;
+	struct bf_rule_test *tests = bf_cls_table(&bf_rule_tests);
 	int k, idx;
 
-	if (!pkt || !w || !list)
-		return -1;
-	/* A constant: the verifier drops what follows when it is 0. */
-	if (!bf_cfg.rule_filters)
-		return bf_cls_pop(list, w);
-	filters = bf_cls_table(&bf_cls_filters);
-	if (!filters)
+	if (!pkt || !w || !list || !tests)
 		return -1;
 	for (k = 0; k < BF_CLS_SKIP_MAX; k++) {
 		idx = bf_cls_pop(list, w);
-		if (idx < 0 || bf_cls_may((const __u8 *)pkt, filters, idx))
+		if (idx < 0 || bf_cls_may((const __u8 *)pkt, tests, idx))
 			return idx;
 	}
 	return bf_cls_pop(list, w);
 }
 
+/* The merge's state, in the frame of bf_cls_run(): the packets that
+ * don't need it don't carry it. */
+struct bf_cls_merge {
+	struct bf_run *run;
+	struct bf_cls_walk walk;
+};
+
 static long bf_cls_step(__u64 index, void *data)
 {
-	struct bf_run *run = data;
-	int idx = bf_cls_next(&run->pkt, &run->walk);
+	struct bf_cls_merge *m = data;
+	struct bf_run *run = m->run;
+	int idx = bf_cls_next(&run->pkt, &m->walk);
 
 	if (idx < 0)
 		return 1;
@@ -678,16 +730,161 @@ static long bf_cls_step(__u64 index, void *data)
 }
 
 /* Run the candidates of every tree in rule order until one ends the walk. */
-static __always_inline void bf_cls_run(struct bf_run *run)
+static __noinline void bf_cls_run(struct bf_run *run)
 {
-	int total = bf_cls_leaves(&run->pkt, &run->walk);
+	struct bf_cls_merge m = { .run = run };
+	int total;
 
+	if (!run)
+		return;
+	total = bf_cls_leaves(&run->pkt, &m.walk);
 	if (total < 0) {
 		run->error = 1;
 		return;
 	}
 	if (total)
-		bpf_loop(total, bf_cls_step, run, 0);
+		bpf_loop(total, bf_cls_step, &m, 0);
+}
+
+#define BF_CLS_MISS (-1)
+#define BF_CLS_ERROR (-2)
+#define BF_CLS_LONG (-3)
+
+/* Whether candidate @idx matches: 1, 0, or -1 when it can't be read. Its
+ * test decides, or, when not exact, rules out or leaves it to the
+ * matchers. */
+static __always_inline int bf_cand_match(const struct bf_pkt *pkt,
+					 const struct bf_rule_test *tests, __u64 idx)
+{
+	const struct bf_rule_test *t;
+	struct bf_rule_rec *rule;
+	__u32 key;
+
+	asm volatile("" : "+r"(idx));
+	if (idx >= bf_cfg.nrules)
+		return -1;
+	asm volatile("" : "+r"(idx));
+	t = &tests[idx];
+	if (!bf_test_pass((const __u8 *)pkt, t))
+		return 0;
+	if (t->exact)
+		return 1;
+	key = idx;
+	rule = bpf_map_lookup_elem(&bf_rules, &key);
+	if (!rule)
+		return -1;
+	return bf_match_rule((struct bf_pkt *)pkt, rule->first_matcher, rule->nmatchers);
+}
+
+/* The first of the chain's few rules to match (bf_cfg.linear). */
+static __always_inline int bf_cls_linear(const struct bf_pkt *pkt,
+					 const struct bf_rule_test *tests)
+{
+	__u32 k;
+
+	for (k = 0; k < BF_CLS_LINEAR_MAX; k++) {
+		int r;
+
+		if (k >= bf_cfg.nrules)
+			break;
+		r = bf_cand_match(pkt, tests, k);
+		if (r)
+			return r < 0 ? BF_CLS_ERROR : (int)k;
+	}
+	return BF_CLS_MISS;
+}
+
+/*
+ * The first rule of the chain to match the packet, when no rule is
+ * CONTINUE (bf_cfg.first_match): then that is the lowest candidate to
+ * match, in whatever order the candidates are tried, so each leaf's list
+ * is tried only until a match, or a rule past the best so far, and no
+ * merge keeps the trees in step. Returns the rule's index, BF_CLS_MISS,
+ * BF_CLS_LONG (a leaf longer than BF_CLS_SCAN: bf_cls_run() decides) or
+ * BF_CLS_ERROR.
+ */
+__noinline int bf_cls_first(const struct bf_pkt *pkt)
+{
+	const __u8 *base = (const __u8 *)pkt;
+	struct bf_cls_node *nodes = bf_cls_table(&bf_cls_nodes);
+	struct bf_rule_test *tests = bf_cls_table(&bf_rule_tests);
+	__u32 *list = bf_cls_table(&bf_cls_list);
+	__u32 leaf[BF_CLS_MAX_TREES];
+	__u32 best = BF_CLS_NONE, t;
+
+	if (!pkt || !tests)
+		return BF_CLS_ERROR;
+	/* A constant: the verifier keeps one way or the other. */
+	if (bf_cfg.linear)
+		return bf_cls_linear(pkt, tests);
+	if (!nodes || !list)
+		return BF_CLS_ERROR;
+	/* Every tree down to its leaf first: the walks are independent
+	 * chains of loads, which the CPU overlaps when nothing else sits
+	 * between them. 64-bit arithmetic: no zero extension on the way. */
+	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
+		__u64 nnodes = bf_cfg.nnodes, idx = t;
+		struct bf_cls_node *n;
+		int d;
+
+		if (t >= bf_cfg.ntrees)
+			break;
+		for (d = 0; d < BF_CLS_MAX_DEPTH; d++) {
+			asm volatile("" : "+r"(idx));
+			if (idx >= nnodes)
+				goto out_of_table;
+			asm volatile("" : "+r"(idx));
+			n = &nodes[idx];
+			if (!n->bits)
+				break;
+			idx = (__u64)n->base +
+			      (((__u64)bf_pkt_word(base, n->off) >> n->shift) & (__u64)n->count);
+		}
+		leaf[t] = idx;
+	}
+	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
+		struct bf_cls_node *n;
+		__u32 k, first, count;
+
+		if (t >= bf_cfg.ntrees)
+			break;
+		n = bf_cls_at(nodes, leaf[t]);
+		if (!n || n->bits)
+			return BF_CLS_ERROR;
+		if (!n->count || !bf_cls_pass(base, &n->filter))
+			continue;
+		first = n->base;
+		count = n->count;
+		for (k = 0; k < BF_CLS_SCAN; k++) {
+			__u64 at = first + k;
+			__u32 idx;
+			int r;
+
+			if (k >= count)
+				break;
+			asm volatile("" : "+r"(at));
+			if (at >= bf_cfg.nlist)
+				return BF_CLS_ERROR;
+			asm volatile("" : "+r"(at));
+			idx = list[at];
+			if (idx >= best)
+				break;
+			r = bf_cand_match(pkt, tests, idx);
+			if (r < 0)
+				return BF_CLS_ERROR;
+			if (r) {
+				best = idx;
+				break;
+			}
+		}
+		if (k == BF_CLS_SCAN && count > BF_CLS_SCAN)
+			return BF_CLS_LONG;
+	}
+	return best == BF_CLS_NONE ? BF_CLS_MISS : (int)(best & 0x7fffffff);
+
+out_of_table:
+	bf_dbg("classifier node out of its table");
+	return BF_CLS_ERROR;
 }
 
 /*
@@ -752,8 +949,18 @@ static __always_inline __u32 bf_run_rules(struct bf_run *run)
 	 * to the verifier, which drops the dead branch). */
 	if (bf_cfg.flow_prob)
 		run->pkt.flow_prob = bf_flow_prob(&run->pkt);
-	if (nrules)
+	if (nrules && bf_cfg.first_match) {
+		int r = bf_cls_first(&run->pkt);
+
+		if (r >= 0)
+			bf_rule_hit(run, r);
+		else if (r == BF_CLS_LONG)
+			bf_cls_run(run);
+		else if (r != BF_CLS_MISS)
+			run->error = 1;
+	} else if (nrules) {
 		bf_cls_run(run);
+	}
 	if (run->error) {
 		bf_count(nrules + 1, run->pkt.len);
 		return bf_cfg.policy;

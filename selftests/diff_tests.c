@@ -169,6 +169,9 @@ struct gen {
 	const struct pool *p;
 	struct bf_chain *chain;
 	enum bf_hook hook;
+	/* No CONTINUE rule: the engine's first-match path, which tries
+	 * the candidates in any order (bf_cfg.first_match). */
+	bool terminal;
 };
 
 static bool is_net(enum bf_matcher_type t)
@@ -546,7 +549,7 @@ static void gen_verdict(struct gen *g, struct bf_rule *rule)
 	};
 	enum bf_verdict v;
 
-	if (rng_pct(g->r, 40)) {
+	if (!g->terminal && rng_pct(g->r, 40)) {
 		rule->verdict = BF_VERDICT_CONTINUE;
 		return;
 	}
@@ -625,6 +628,9 @@ static struct bf_chain *gen_chain(struct bf_rng *r, const struct pool *p, enum b
 	_cleanup_bf_chain_ struct bf_chain *chain = bf_chain_new();
 	struct gen g = { .r = r, .p = p, .chain = chain, .hook = hook };
 	size_t nrules = gen_nrules(r);
+
+	/* Else most chains of more than a few rules would have one. */
+	g.terminal = rng_pct(r, 50);
 
 	if (!chain)
 		return NULL;

@@ -14,6 +14,7 @@
  * change of the builder's heuristics that makes a test stop exercising what
  * it was written for fails it, with a message saying so.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include "daemon/cls.h"
+#include "daemon/rtest.h"
 #include "daemon/xlate.h"
 #include "lib/chain.h"
 #include "lib/eval.h"
@@ -134,11 +136,14 @@ static bool load(struct tprog *t, enum bf_hook hook, const char *policy, const c
 
 /*
  * The classifier bf_prog_load() builds for @chain: its matchers translated
- * as bf_prog_translate() does, rule after rule, then bf_cls_build().
+ * as bf_prog_translate() does, rule after rule, each rule's test, then
+ * bf_cls_build(). The tests go to *@tests_out (to free) if it is set.
  */
-static int cls_of_chain(const struct bf_chain *chain, struct bf_cls *cls)
+static int cls_of_chain(const struct bf_chain *chain, struct bf_cls *cls,
+			struct bf_rule_test **tests_out)
 {
 	_cleanup_free_ struct bf_matcher_rec *matchers = NULL;
+	_cleanup_free_ struct bf_rule_test *tests = NULL;
 	_cleanup_free_ uint32_t *first = NULL;
 	_cleanup_free_ uint16_t *count = NULL;
 	size_t nmatchers = 0;
@@ -151,7 +156,8 @@ static int cls_of_chain(const struct bf_chain *chain, struct bf_cls *cls)
 	matchers = calloc(nmatchers + 1, sizeof(*matchers));
 	first = calloc(chain->nrules + 1, sizeof(*first));
 	count = calloc(chain->nrules + 1, sizeof(*count));
-	if (!matchers || !first || !count)
+	tests = calloc(chain->nrules + 1, sizeof(*tests));
+	if (!matchers || !first || !count || !tests)
 		return -ENOMEM;
 	for (size_t i = 0; i < chain->nrules; i++) {
 		const struct bf_rule *rule = &chain->rules[i];
@@ -163,8 +169,12 @@ static int cls_of_chain(const struct bf_chain *chain, struct bf_cls *cls)
 			if (r)
 				return r;
 		}
+		bf_rule_test_build(&matchers[first[i]], rule->nmatchers, &tests[i]);
 	}
-	return bf_cls_build(matchers, first, count, chain->nrules, cls);
+	r = bf_cls_build(matchers, first, count, tests, chain->nrules, cls);
+	if (!r && tests_out)
+		*tests_out = TAKE_PTR(tests);
+	return r;
 }
 
 /*
@@ -250,14 +260,15 @@ static int tree_of(const uint8_t *trees, size_t rule)
  * *@trees (nrules bytes, to free), checking its structure; false after a
  * failed assertion.
  */
-static bool cls_check(struct tprog *t, struct bf_cls *cls, uint8_t **trees)
+static bool cls_check(struct tprog *t, struct bf_cls *cls, uint8_t **trees,
+		      struct bf_rule_test **tests)
 {
 	uint32_t nrules = t->chain->nrules;
 	char why[256] = "";
 	int r;
 
 	*trees = NULL;
-	r = cls_of_chain(t->chain, cls);
+	r = cls_of_chain(t->chain, cls, tests);
 	if (!ASSERT_OK(r, "building the classifier of the chain"))
 		return false;
 	*trees = calloc(nrules + 1, 1);
@@ -589,8 +600,182 @@ BF_TEST(prog_cls_merge_order)
 				_cleanup_free_ uint8_t *trees = NULL;
 				struct bf_cls cls;
 
-				if (cls_check(&t, &cls, &trees))
+				if (cls_check(&t, &cls, &trees, NULL))
 					merge_check_trees(&cls, trees, &g, &m);
+				bf_cls_free(&cls);
+				checked = true;
+			}
+			for (size_t i = 0; i < nsteps; i++)
+				merge_run(&t, &g, &steps[i], want, got, nslots);
+		}
+		tprog_close(&t);
+	}
+out:
+	gen_free(&g);
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* Rules of the long leaf of prog_cls_first_match. */
+#define FIRST_LONG 10
+
+/* The rules of prog_cls_first_match that packets are aimed at. */
+struct first_rules {
+	size_t a_saddr_drop, a_daddr_accept;
+	size_t b_daddr_accept, b_saddr_drop;
+	size_t c_port_drop, c_saddr_accept;
+	size_t e_saddr_early, e_wide;
+	size_t longs[FIRST_LONG];
+};
+
+/*
+ * merge_chain()'s fillers and pairs of rules in different trees, all
+ * terminal, so the engine takes its first-match way; and FIRST_LONG rules
+ * on the mark alone, which no tree can cut (the mark is never a
+ * dimension), so that they share a leaf longer than BF_CLS_SCAN.
+ */
+static void first_chain(struct gen *g, struct first_rules *f)
+{
+	for (unsigned int i = 0; i < MERGE_FILL; i++) {
+		switch (i) {
+		case 10:
+			f->a_saddr_drop = gen_rule(g, "ip4.saddr 198.51.100.1 counter DROP");
+			break;
+		case 20:
+			f->b_daddr_accept = gen_rule(g, "ip4.daddr 203.0.113.2 counter ACCEPT");
+			break;
+		case 30:
+			f->c_port_drop = gen_rule(g, "udp.dport 3000 counter DROP");
+			break;
+		case 40:
+			f->a_daddr_accept = gen_rule(g, "ip4.daddr 203.0.113.1 counter ACCEPT");
+			break;
+		case 50:
+			f->b_saddr_drop = gen_rule(g, "ip4.saddr 198.51.100.2 counter DROP");
+			f->e_saddr_early = gen_rule(g, "ip4.saddr 10.9.9.9 counter ACCEPT");
+			break;
+		case 60:
+			f->c_saddr_accept = gen_rule(g, "ip4.saddr 198.51.100.3 counter ACCEPT");
+			break;
+		case 80:
+			f->e_wide = gen_rule(g, "ip4.snet 10.0.0.0/8 counter DROP");
+			break;
+		case 100:
+			for (unsigned int j = 0; j < FIRST_LONG; j++)
+				f->longs[j] = gen_rule(g, "meta.mark eq 0x%x counter %s", 0x70 + j,
+						       j % 2 ? "ACCEPT" : "DROP");
+			break;
+		}
+		gen_rule(g, "ip4.saddr 172.20.%u.%u counter DROP", i / 250, i % 250 + 1);
+		gen_rule(g, "ip4.daddr 192.168.%u.%u counter DROP", 100 + i / 250, i % 250 + 1);
+		gen_rule(g, "%s.dport %u counter DROP", i % 2 ? "tcp" : "udp", 20000 + i);
+	}
+}
+
+static size_t first_steps(const struct first_rules *f, struct step *s)
+{
+	const struct step steps[] = {
+		{ "earlier source rule, later destination rule",
+		  U4("198.51.100.1", "203.0.113.1"), 0, BF_VERDICT_DROP,
+		  HITS(f->a_saddr_drop), 0 },
+		{ "the later destination rule alone", U4("198.51.100.99", "203.0.113.1"), 0,
+		  BF_VERDICT_ACCEPT, HITS(f->a_daddr_accept), 0 },
+		{ "earlier destination rule, later source rule",
+		  U4("198.51.100.2", "203.0.113.2"), 0, BF_VERDICT_ACCEPT,
+		  HITS(f->b_daddr_accept), 0 },
+		{ "the later source rule alone", U4("198.51.100.2", "203.0.113.99"), 0,
+		  BF_VERDICT_DROP, HITS(f->b_saddr_drop), 0 },
+		{ "earlier port rule, later source rule",
+		  U4("198.51.100.3", "203.0.113.99", .dport = 3000), 0, BF_VERDICT_DROP,
+		  HITS(f->c_port_drop), 0 },
+		{ "the later source rule alone", U4("198.51.100.3", "203.0.113.99"), 0,
+		  BF_VERDICT_ACCEPT, HITS(f->c_saddr_accept), 0 },
+		{ "source rule before the catch-all's /8", U4("10.9.9.9", "203.0.113.99"), 0,
+		  BF_VERDICT_ACCEPT, HITS(f->e_saddr_early), 0 },
+		{ "the catch-all's /8", U4("10.8.8.8", "203.0.113.99"), 0, BF_VERDICT_DROP,
+		  HITS(f->e_wide), 0 },
+		{ "the long leaf's first rule", U4("198.51.100.200", "203.0.113.200"), 0x70,
+		  BF_VERDICT_DROP, HITS(f->longs[0]), 0x70 },
+		{ "the long leaf's rule as many in as the engine tries first",
+		  U4("198.51.100.200", "203.0.113.200"), 0x70 + BF_CLS_SCAN - 1,
+		  BF_VERDICT_ACCEPT, HITS(f->longs[BF_CLS_SCAN - 1]), 0x70 + BF_CLS_SCAN - 1 },
+		{ "the long leaf, past the rules the engine tries first",
+		  U4("198.51.100.200", "203.0.113.200"), 0x70 + FIRST_LONG - 2,
+		  BF_VERDICT_DROP, HITS(f->longs[FIRST_LONG - 2]), 0x70 + FIRST_LONG - 2 },
+		{ "the long leaf's last rule", U4("198.51.100.200", "203.0.113.200"),
+		  0x70 + FIRST_LONG - 1, BF_VERDICT_ACCEPT, HITS(f->longs[FIRST_LONG - 1]),
+		  0x70 + FIRST_LONG - 1 },
+		{ "the long leaf, no rule of it", U4("198.51.100.200", "203.0.113.200"), 0x7f,
+		  BF_VERDICT_NEXT, HITS(POLICY), 0x7f },
+		{ "no rule", U4("198.51.100.200", "203.0.113.200"), 0, BF_VERDICT_NEXT,
+		  HITS(POLICY), 0 },
+	};
+
+	memcpy(s, steps, sizeof(steps));
+	return ARRAY_SIZE(steps);
+}
+
+static void first_check_trees(const struct bf_cls *cls, const uint8_t *trees, const struct gen *g,
+			      const struct first_rules *f)
+{
+	const size_t pairs[][2] = {
+		{ f->a_saddr_drop, f->a_daddr_accept }, { f->b_daddr_accept, f->b_saddr_drop },
+		{ f->c_port_drop, f->c_saddr_accept },	{ f->e_saddr_early, f->e_wide },
+	};
+
+	ASSERT_TRUE(cls->ntrees >= 3,
+		    "the first-match chain (%zu rules) has %u classifier tree(s), the test "
+		    "needs 3 or more: the builder's grouping changed",
+		    g->nrules, cls->ntrees);
+	ASSERT_TRUE(cls->max_leaf >= FIRST_LONG && FIRST_LONG > BF_CLS_SCAN,
+		    "largest leaf: %u rules, expected the %d mark rules together, more than "
+		    "the %d tried first",
+		    cls->max_leaf, FIRST_LONG, BF_CLS_SCAN);
+	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
+		size_t x = pairs[i][0], y = pairs[i][1];
+
+		ASSERT_TRUE(tree_of(trees, x) != tree_of(trees, y),
+			    "rules %zu '%s' and %zu '%s' share tree %d: the builder's grouping "
+			    "changed, the test no longer sets two trees against each other",
+			    x, gen_text(g, x), y, gen_text(g, y), tree_of(trees, x));
+	}
+}
+
+/*
+ * A chain without CONTINUE: the engine tries each tree's candidates only
+ * until a match or a rule past the best so far, with no merge, and must
+ * still give the first rule in chain order whichever tree holds it; a
+ * packet reaching a leaf longer than it tries goes the ordered way, and
+ * gets the same answer.
+ */
+BF_TEST(prog_cls_first_match)
+{
+	struct gen g = { .keep = true };
+	struct first_rules f = {};
+	struct step steps[MERGE_MAX_STEPS];
+	size_t nsteps;
+	bool checked = false;
+
+	first_chain(&g, &f);
+	nsteps = first_steps(&f, steps);
+	if (!gen_ok(&g))
+		goto out;
+
+	for_each_hook(hook, TPROG_HOOKS_MARK) {
+		size_t nslots = g.nrules + 2;
+		_cleanup_free_ struct bf_counter *want = calloc(nslots, sizeof(*want));
+		_cleanup_free_ struct bf_counter *got = calloc(nslots, sizeof(*got));
+		struct tprog t;
+
+		if (!ASSERT_TRUE(want && got, "out of memory"))
+			break;
+		if (load(&t, hook, "NEXT", g.buf)) {
+			if (!checked) {
+				_cleanup_free_ uint8_t *trees = NULL;
+				struct bf_cls cls;
+
+				if (cls_check(&t, &cls, &trees, NULL))
+					first_check_trees(&cls, trees, &g, &f);
 				bf_cls_free(&cls);
 				checked = true;
 			}
@@ -711,10 +896,11 @@ BF_TEST(prog_cls_scale)
 				SCALE_RULES, (now_s() - start) * 1e3);
 		ASSERT_EQ(t.chain->nrules, SCALE_RULES, "rules in the chain");
 		if (!checked) {
+			_cleanup_free_ struct bf_rule_test *tests = NULL;
 			_cleanup_free_ uint8_t *trees = NULL;
 			struct bf_cls cls;
 
-			if (cls_check(&t, &cls, &trees)) {
+			if (cls_check(&t, &cls, &trees, &tests)) {
 				uint64_t bytes = (uint64_t)cls.nnodes * sizeof(*cls.nodes) +
 						 (uint64_t)cls.nlist * sizeof(*cls.list);
 				unsigned int bad = 0;
@@ -733,21 +919,25 @@ BF_TEST(prog_cls_scale)
 							     "rule %zu in trees %#x, expected tree 0", i,
 							     trees[i]);
 				}
-				/* Each rule's own filter is its whole address
-				 * (none with single-rule leaves). */
-				ASSERT_EQ(cls.nfilters, cls.max_leaf > 1 ? SCALE_RULES : 0,
-					  "rule filters");
-				for (size_t i = 0; cls.filters && i < cls.nfilters; i++) {
-					const struct bf_cls_filter *f = &cls.filters[i];
+				/* Each rule's test is exact: its whole address
+				 * first, then IPv4 in the flags. */
+				for (size_t i = 0; i < SCALE_RULES; i++) {
+					const struct bf_rule_test *rt = &tests[i];
+					uint32_t flags = BF_PKT_IPV4;
 
-					if ((f->foff != offsetof(struct bf_pkt, saddr) ||
-					     f->fmask != 0xffffffff || f->fvalue != scale_addr(i)) &&
+					if ((!rt->exact || rt->nwords != 2 || rt->nranges ||
+					     rt->off[0] != offsetof(struct bf_pkt, saddr) ||
+					     rt->mask[0] != 0xffffffff ||
+					     rt->value[0] != htonl(scale_addr(i)) || rt->off[1] != 0 ||
+					     rt->mask[1] != flags || rt->value[1] != flags) &&
 					    bad++ < 5)
 						bf_test_fail(__FILE__, __LINE__,
-							     "rule %zu: filter %#x/%#x at byte %u, "
-							     "expected %#x/0xffffffff at byte %zu",
-							     i, f->fvalue, f->fmask, f->foff,
-							     scale_addr(i),
+							     "rule %zu: test %s, %u words, first %#x/%#x "
+							     "at byte %u, expected exact %#x/0xffffffff "
+							     "at byte %zu",
+							     i, rt->exact ? "exact" : "not exact",
+							     rt->nwords, ntohl(rt->value[0]),
+							     rt->mask[0], rt->off[0], scale_addr(i),
 							     offsetof(struct bf_pkt, saddr));
 				}
 			}
@@ -1199,7 +1389,7 @@ BF_TEST(prog_cls_boxes)
 			_cleanup_free_ uint8_t *trees = NULL;
 			struct bf_cls cls;
 
-			if (cls_check(&t, &cls, &trees))
+			if (cls_check(&t, &cls, &trees, NULL))
 				box_check_trees(&cls, trees, &g);
 			bf_cls_free(&cls);
 			checked = true;

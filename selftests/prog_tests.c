@@ -150,6 +150,69 @@ BF_TEST(prog_rule_order)
 }
 
 /*
+ * Chains without CONTINUE take the engine's first-match way: chains of up to
+ * BF_CLS_LINEAR_MAX rules try each rule's test in order, longer ones go
+ * through the classifier and keep the lowest candidate that matches. Both
+ * must give the first rule in chain order, also when an earlier rule's test
+ * only filters (a negation: its matchers decide) and when a later rule's
+ * test would pass too. The long chain is the short one with rules no
+ * packet matches after it.
+ */
+BF_TEST(prog_rule_order_first)
+{
+	static const char small[] = "rule ip4.saddr not 10.0.0.1 tcp.dport 80 counter DROP\n"
+				    "rule tcp.dport range 70-90 counter ACCEPT\n"
+				    "rule ip4.snet 10.0.0.0/8 counter DROP\n"
+				    "rule meta.l4_proto udp counter ACCEPT\n";
+	static const char tail[] = "rule ip4.daddr 192.0.2.99 counter DROP\n"
+				   "rule ip6.saddr 2001:db8::99 counter DROP\n"
+				   "rule tcp.sport 1 counter DROP\n";
+	const struct pkt_spec negated = PKT_TCP4(.saddr = "10.0.0.2", .dport = 80);
+	const struct pkt_spec range = PKT_TCP4(.saddr = "10.0.0.1", .dport = 80);
+	const struct pkt_spec prefix = PKT_TCP4(.saddr = "10.0.0.1", .dport = 100);
+	const struct pkt_spec udp = PKT_UDP4(.saddr = "11.0.0.1");
+	const struct pkt_spec none = PKT_TCP4(.saddr = "11.0.0.1", .dport = 100);
+	const struct tprog_opts once = { .repeat = 1 };
+	char large[sizeof(small) + sizeof(tail)];
+
+	_Static_assert(4 <= BF_CLS_LINEAR_MAX, "the short chain is tried linearly");
+	snprintf(large, sizeof(large), "%s%s", small, tail);
+	for_each_hook(hook, TPROG_HOOKS_ALL) {
+		for (int i = 0; i < 2; i++) {
+			const char *body = i ? large : small;
+			const char *what = i ? "classifier" : "linear";
+			/* The short chain's 4 rules, the long one's 3 more, then
+			 * the policy and error slots. */
+			struct bf_counter want[9] = {
+				{ 1, hook_len(hook, &negated) },
+				{ 1, hook_len(hook, &range) },
+				{ 1, hook_len(hook, &prefix) },
+				{ 1, hook_len(hook, &udp) },
+			};
+			size_t nslots = i ? 9 : 6;
+			struct tprog t;
+			char m[64];
+
+			want[nslots - 2] = (struct bf_counter){ 1, hook_len(hook, &none) };
+			if (load(&t, hook, "DROP", body)) {
+				snprintf(m, sizeof(m), "%s: negated source, first", what);
+				check_verdict(&t, &negated, &once, BF_VERDICT_DROP, m);
+				snprintf(m, sizeof(m), "%s: range after a failed negation", what);
+				check_verdict(&t, &range, &once, BF_VERDICT_ACCEPT, m);
+				snprintf(m, sizeof(m), "%s: prefix", what);
+				check_verdict(&t, &prefix, &once, BF_VERDICT_DROP, m);
+				snprintf(m, sizeof(m), "%s: protocol", what);
+				check_verdict(&t, &udp, &once, BF_VERDICT_ACCEPT, m);
+				snprintf(m, sizeof(m), "%s: policy", what);
+				check_verdict(&t, &none, &once, BF_VERDICT_DROP, m);
+				check_counters(&t, want, nslots);
+			}
+			tprog_close(&t);
+		}
+	}
+}
+
+/*
  * A non-first fragment has no transport header: port, flag and ICMP
  * matchers never match it, negated or not, while the protocol does. The
  * bytes where the header would be hold a header that would match.

@@ -222,10 +222,8 @@ struct bf_lpm_key {
 /*
  * A filter on two fields: the packet's big-endian words at bytes @foff and
  * @foff2, read as numbers and masked, must equal the values (a mask of 0
- * lets anything through). A leaf's is the prefixes its rules' values share
- * in two fields; a rule's own, the prefixes of its values where they are
- * longest, for the classifier's merge to skip it without running its
- * matchers.
+ * lets anything through): the prefixes a leaf's rules' values share in
+ * two fields.
  */
 struct bf_cls_filter {
 	__u8 foff;
@@ -235,6 +233,37 @@ struct bf_cls_filter {
 	__u32 fvalue;
 	__u32 fmask2;
 	__u32 fvalue2;
+};
+
+#define BF_TEST_WORDS 4
+#define BF_TEST_RANGES 2
+
+/*
+ * A rule's matchers folded into a few word tests, as far as they are
+ * equalities and ranges (per rule, map bf_rule_tests). A packet passes
+ * when, for each of the first @nwords words, its 32-bit word at byte
+ * @off[i] of struct bf_pkt (a multiple of 4), as the packet context holds
+ * it, masked with @mask[i], equals @value[i]; and for each of the first
+ * @nranges ranges, the big-endian 32 bits at byte @roff[i], read as a
+ * number and shifted right by @rshift[i] (the field), minus @lo[i], is at
+ * most @span[i]. The protocols the matchers need are a test of the flags
+ * word. With @exact, passing is matching; else the test only rules
+ * packets out, and the rule's matchers decide.
+ */
+struct bf_rule_test {
+	__u8 nwords;
+	__u8 nranges;
+	__u8 exact;
+	__u8 pad;
+	__u8 off[BF_TEST_WORDS];
+	__u8 roff[BF_TEST_RANGES];
+	__u8 rshift[BF_TEST_RANGES];
+	__u32 mask[BF_TEST_WORDS];
+	__u32 value[BF_TEST_WORDS];
+	__u32 lo[BF_TEST_RANGES];
+	__u32 span[BF_TEST_RANGES];
+	/* 64 bytes: an index becomes an address with a shift. */
+	__u32 pad2;
 };
 
 struct bf_cls_node {
@@ -289,15 +318,24 @@ struct bf_cfg {
 	 * the bounds the verifier checks each index against. */
 	__u32 nnodes;
 	__u32 nlist;
-	/* Some leaf lists several rules: the merge checks each candidate's
-	 * own filter (struct bf_cls_filter). With single-rule leaves, the
-	 * leaves' filters already did. */
-	__u8 rule_filters;
+	/* No rule is CONTINUE: the first rule that matches ends the walk, and
+	 * the lowest candidate that matches is it, whatever the order the
+	 * candidates are tried in. */
+	__u8 first_match;
 	/* Some rule reads the transport header (ports, TCP flags, ICMP type
 	 * and code), hashes the flow or logs: else the parser stops at the
 	 * network header. */
 	__u8 parse_l4;
-	__u8 pad2[2];
+	/* With first_match, so few rules that trying each one's test costs
+	 * less than walking the classifier: bf_cls_first() tries them in
+	 * order (at most BF_CLS_LINEAR_MAX). */
+	__u8 linear;
+	__u8 pad2;
 };
+
+#define BF_CLS_LINEAR_MAX 4
+/* Candidates of a leaf the first-match way tries; a packet that reaches
+ * a longer leaf without a match among them is run the ordered way. */
+#define BF_CLS_SCAN 4
 
 #endif /* BPFILTER_ABI_H */

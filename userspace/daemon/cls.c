@@ -30,6 +30,7 @@
 
 #include "lib/helper.h"
 #include "log.h"
+#include "rtest.h"
 
 #define BF_CLS_MAX_DIMS 16
 /* A leaf this small is not cut further: walking it costs less. */
@@ -56,12 +57,12 @@
  * for the fields most other rules are narrow in. */
 #define BF_CLS_EXACT_TREES 3
 /* The cost model's weights, about the nanoseconds each takes: a tree (its
- * leaf's filters and head), a level walked, a candidate run. */
+ * leaf's filters and head), a level walked, a candidate's test (struct
+ * bf_rule_test), a candidate's matchers run when its test is not exact. */
 #define BF_CLS_COST_TREE 4
 #define BF_CLS_COST_LEVEL 2
+#define BF_CLS_COST_TEST 2
 #define BF_CLS_COST_CAND 12
-/* A candidate passed over on its own filter. */
-#define BF_CLS_COST_SKIP 2
 /* A single tree for the largest group is tried below this many rules: in
  * larger chains, the rules it leaves to the catch-all are copied into so
  * many leaves that the build takes longer than all the others together
@@ -307,17 +308,6 @@ static void bf_cls_filter(const struct bf_cls_builder *b, const uint32_t *rules,
 			out->fvalue2 = (lo & mask) << shift;
 		}
 	}
-}
-
-/* Every rule's own filter (the merge's, see struct bf_cls_filter). */
-static struct bf_cls_filter *bf_cls_rule_filters(const struct bf_cls_builder *b)
-{
-	static const uint32_t none[BF_CLS_MAX_DIMS];
-	struct bf_cls_filter *filters = calloc(b->nrules + 1, sizeof(*filters));
-
-	for (uint32_t r = 0; filters && r < b->nrules; r++)
-		bf_cls_filter(b, &r, 1, none, &filters[r]);
-	return filters;
 }
 
 static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
@@ -789,7 +779,7 @@ static uint32_t bf_cls_word(const uint8_t *pkt, uint8_t off)
 	return bf_be(pkt + (off & (sizeof(struct bf_pkt) - 4)), 4);
 }
 
-/* The template's test of a filter (bf_cls_pass() in engine.h). */
+/* The template's test of a leaf's filter (bf_cls_pass() in engine.h). */
 static bool bf_cls_pass(const uint8_t *pkt, const struct bf_cls_filter *f)
 {
 	return (bf_cls_word(pkt, f->foff) & f->fmask) == f->fvalue &&
@@ -799,9 +789,10 @@ static bool bf_cls_pass(const uint8_t *pkt, const struct bf_cls_filter *f)
 /*
  * What the template would spend on a packet inside rule @r: a walk per
  * tree, a cost per level, and for every candidate up to @r (taken to be
- * the first match) a run, or a skip on its own filter.
+ * the first match) its test, and its matchers if the test lets it through
+ * without being exact.
  */
-static uint64_t bf_cls_cost_one(const struct bf_cls *cls, const struct bf_cls_filter *filters,
+static uint64_t bf_cls_cost_one(const struct bf_cls *cls, const struct bf_rule_test *tests,
 				const uint8_t *pkt, uint32_t r)
 {
 	uint64_t cost = 0;
@@ -817,10 +808,13 @@ static uint64_t bf_cls_cost_one(const struct bf_cls *cls, const struct bf_cls_fi
 		}
 		if (!bf_cls_pass(pkt, &n->filter))
 			continue;
-		for (uint32_t i = 0; i < n->count && cls->list[n->base + i] <= r; i++)
-			cost += bf_cls_pass(pkt, &filters[cls->list[n->base + i]]) ?
-					BF_CLS_COST_CAND :
-					BF_CLS_COST_SKIP;
+		for (uint32_t i = 0; i < n->count && cls->list[n->base + i] <= r; i++) {
+			const struct bf_rule_test *t = &tests[cls->list[n->base + i]];
+
+			cost += BF_CLS_COST_TEST;
+			if (!t->exact && bf_rule_test_pass(pkt, t))
+				cost += BF_CLS_COST_CAND;
+		}
 	}
 	return cost;
 }
@@ -832,7 +826,7 @@ static uint64_t bf_cls_cost_one(const struct bf_cls *cls, const struct bf_cls_fi
  * don't see; this compares whole classifiers.
  */
 static uint64_t bf_cls_cost(const struct bf_cls_builder *b, const struct bf_cls *cls,
-			    const struct bf_cls_filter *filters)
+			    const struct bf_rule_test *tests)
 {
 	uint32_t step = b->nrules / BF_CLS_COST_SAMPLES + 1, n = 0;
 	uint8_t pkt[sizeof(struct bf_pkt)];
@@ -842,7 +836,7 @@ static uint64_t bf_cls_cost(const struct bf_cls_builder *b, const struct bf_cls 
 		if (b->never[r])
 			continue;
 		bf_cls_sample(b, r, pkt);
-		sum += bf_cls_cost_one(cls, filters, pkt, r);
+		sum += bf_cls_cost_one(cls, tests, pkt, r);
 		n++;
 	}
 	return n ? sum / n : 0;
@@ -869,7 +863,7 @@ static int bf_cls_try(struct bf_cls_builder *b, const uint32_t *group, const uin
 /* Build the grouping into @cls, with cuts as wide as @wide says, and
  * keep it if the cost model rates it cheaper than *@best_cost. */
 static int bf_cls_consider(struct bf_cls_builder *b, const uint32_t *group, const uint32_t *sigs,
-			   uint32_t ngroups, bool wide, const struct bf_cls_filter *filters,
+			   uint32_t ngroups, bool wide, const struct bf_rule_test *tests,
 			   struct bf_cls *cls, uint64_t *best_cost)
 {
 	struct bf_cls next;
@@ -893,8 +887,8 @@ static int bf_cls_consider(struct bf_cls_builder *b, const uint32_t *group, cons
 		return 0;
 	}
 	if (*best_cost == UINT64_MAX)
-		*best_cost = bf_cls_cost(b, cls, filters);
-	cost = bf_cls_cost(b, &next, filters);
+		*best_cost = bf_cls_cost(b, cls, tests);
+	cost = bf_cls_cost(b, &next, tests);
 	bf_dbg("cost model: %llu against %llu for the best so far", (unsigned long long)cost,
 	       (unsigned long long)*best_cost);
 	if (cost < *best_cost) {
@@ -931,7 +925,7 @@ static bool bf_cls_several(const struct bf_cls_builder *b, const uint32_t *group
  * paid for with more nodes made every such chain we measured cheaper (a
  * 10k-rule ACL: 73 against 82). A single tree gets the narrow ones: its
  * rules overlap little, its levels are few already. */
-static int bf_cls_pick(struct bf_cls_builder *b, const struct bf_cls_filter *filters,
+static int bf_cls_pick(struct bf_cls_builder *b, const struct bf_rule_test *tests,
 		       struct bf_cls *cls)
 {
 	_cleanup_free_ uint32_t *group = malloc((b->nrules + 1) * sizeof(*group));
@@ -957,7 +951,7 @@ static int bf_cls_pick(struct bf_cls_builder *b, const struct bf_cls_filter *fil
 		if (r || seen)
 			continue;
 		ntried[ndone++] = ngroups;
-		r = bf_cls_consider(b, group, sigs, ngroups, bf_cls_several(b, group), filters, cls,
+		r = bf_cls_consider(b, group, sigs, ngroups, bf_cls_several(b, group), tests, cls,
 				    &best_cost);
 	}
 	if (r)
@@ -966,29 +960,20 @@ static int bf_cls_pick(struct bf_cls_builder *b, const struct bf_cls_filter *fil
 }
 
 int bf_cls_build(const struct bf_matcher_rec *matchers, const uint32_t *first,
-		 const uint16_t *count, uint32_t nrules, struct bf_cls *cls)
+		 const uint16_t *count, const struct bf_rule_test *tests, uint32_t nrules,
+		 struct bf_cls *cls)
 {
 	struct bf_cls_builder b = {
 		.nrules = nrules,
 		.cls = cls,
 	};
-	struct bf_cls_filter *filters = NULL;
 	int r;
 
 	memset(cls, 0, sizeof(*cls));
 	b.scratch = malloc(((1U << BF_CLS_MAX_BITS) + 1) * sizeof(*b.scratch));
 	r = b.scratch ? bf_cls_boxes(&b, matchers, first, count) : -ENOMEM;
-	if (!r && nrules) {
-		filters = bf_cls_rule_filters(&b);
-		r = filters ? bf_cls_pick(&b, filters, cls) : -ENOMEM;
-	}
-	/* With single-rule leaves, the leaves' filters did their work. */
-	if (!r && nrules && cls->max_leaf > 1) {
-		cls->filters = filters;
-		cls->nfilters = nrules;
-		filters = NULL;
-	}
-	free(filters);
+	if (!r && nrules)
+		r = bf_cls_pick(&b, tests, cls);
 	free(b.scratch);
 	free(b.sigs);
 	free(b.counts);
@@ -1004,6 +989,5 @@ void bf_cls_free(struct bf_cls *cls)
 {
 	free(cls->nodes);
 	free(cls->list);
-	free(cls->filters);
 	memset(cls, 0, sizeof(*cls));
 }

@@ -17,9 +17,6 @@ struct bf_cls {
 	uint32_t nnodes;
 	uint32_t *list;
 	uint32_t nlist;
-	/* Per rule, its own filter (struct bf_cls_filter). */
-	struct bf_cls_filter *filters;
-	uint32_t nfilters;
 	uint8_t ntrees;
 	/* The most candidates a packet can get from one tree. */
 	uint32_t max_leaf;
@@ -27,10 +24,12 @@ struct bf_cls {
 
 /*
  * Build the classifier of @nrules rules; rule i's matchers are
- * @matchers[first[i]] to @matchers[first[i] + count[i] - 1].
+ * @matchers[first[i]] to @matchers[first[i] + count[i] - 1], its test
+ * @tests[i] (for the cost model).
  */
 int bf_cls_build(const struct bf_matcher_rec *matchers, const uint32_t *first,
-		 const uint16_t *count, uint32_t nrules, struct bf_cls *cls);
+		 const uint16_t *count, const struct bf_rule_test *tests, uint32_t nrules,
+		 struct bf_cls *cls);
 void bf_cls_free(struct bf_cls *cls);
 
 #endif /* BF_CLS_H */

@@ -14,6 +14,7 @@
 #include "lib/helper.h"
 #include "log.h"
 #include "cls.h"
+#include "rtest.h"
 #include "tmpl.h"
 #include "xlate.h"
 
@@ -23,7 +24,7 @@ static const char *const bf_map_names[_BF_MAP_MAX] = {
 	[BF_MAP_SET_LPM] = "bf_set_lpm",    [BF_MAP_COUNTERS] = "bf_counters",
 	[BF_MAP_LOG] = "bf_log",	     [BF_MAP_LOG_TS] = "bf_log_ts",
 	[BF_MAP_CLS_NODES] = "bf_cls_nodes", [BF_MAP_CLS_LIST] = "bf_cls_list",
-	[BF_MAP_CLS_FILTERS] = "bf_cls_filters",
+	[BF_MAP_RULE_TESTS] = "bf_rule_tests",
 };
 
 /* A chain translated for its maps, before load: the classifier is built
@@ -34,6 +35,7 @@ struct bf_prog_recs {
 	uint32_t *first;
 	uint16_t *count;
 	uint32_t nmatchers;
+	struct bf_rule_test *tests;
 	struct bf_cls cls;
 };
 
@@ -43,6 +45,7 @@ static void bf_prog_recs_free(struct bf_prog_recs *recs)
 	free(recs->matchers);
 	free(recs->first);
 	free(recs->count);
+	free(recs->tests);
 	bf_cls_free(&recs->cls);
 }
 
@@ -119,8 +122,8 @@ static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain,
 					 bf_max1(recs->cls.nnodes) * sizeof(*recs->cls.nodes));
 	r = r ?: bpf_map__set_value_size(bf_tmpl_map(tmpl, BF_MAP_CLS_LIST),
 					 bf_max1(recs->cls.nlist) * sizeof(*recs->cls.list));
-	r = r ?: bpf_map__set_value_size(bf_tmpl_map(tmpl, BF_MAP_CLS_FILTERS),
-					 bf_max1(recs->cls.nfilters) * sizeof(*recs->cls.filters));
+	r = r ?: bpf_map__set_value_size(bf_tmpl_map(tmpl, BF_MAP_RULE_TESTS),
+					 bf_max1(chain->nrules) * sizeof(*recs->tests));
 	return r;
 }
 
@@ -141,6 +144,16 @@ static bool bf_prog_needs_l4(const struct bf_chain *chain, const struct bf_prog_
 	return false;
 }
 
+/* Whether the first rule to match ends the walk (bf_cfg.first_match). */
+static bool bf_prog_first_match(const struct bf_chain *chain)
+{
+	for (size_t i = 0; i < chain->nrules; i++) {
+		if (chain->rules[i].verdict == BF_VERDICT_CONTINUE)
+			return false;
+	}
+	return true;
+}
+
 static int bf_prog_translate(const struct bf_chain *chain, struct bf_prog_recs *recs)
 {
 	uint32_t next = 0;
@@ -152,7 +165,8 @@ static int bf_prog_translate(const struct bf_chain *chain, struct bf_prog_recs *
 	recs->first = calloc(bf_max1(chain->nrules), sizeof(*recs->first));
 	recs->count = calloc(bf_max1(chain->nrules), sizeof(*recs->count));
 	recs->matchers = calloc(bf_max1(recs->nmatchers), sizeof(*recs->matchers));
-	if (!recs->rules || !recs->first || !recs->count || !recs->matchers)
+	recs->tests = calloc(bf_max1(chain->nrules), sizeof(*recs->tests));
+	if (!recs->rules || !recs->first || !recs->count || !recs->matchers || !recs->tests)
 		return -ENOMEM;
 
 	for (uint32_t i = 0; i < chain->nrules; i++) {
@@ -166,8 +180,11 @@ static int bf_prog_translate(const struct bf_chain *chain, struct bf_prog_recs *
 			if (r)
 				return r;
 		}
+		bf_rule_test_build(&recs->matchers[recs->first[i]], rule->nmatchers,
+				   &recs->tests[i]);
 	}
-	return bf_cls_build(recs->matchers, recs->first, recs->count, chain->nrules, &recs->cls);
+	return bf_cls_build(recs->matchers, recs->first, recs->count, recs->tests, chain->nrules,
+			    &recs->cls);
 }
 
 /*
@@ -216,8 +233,7 @@ static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain
 			       sizeof(*recs->matchers), recs->nmatchers);
 	r = r ?: bf_table_fill(prog->maps[BF_MAP_CLS_NODES], recs->cls.nodes, recs->cls.nnodes);
 	r = r ?: bf_table_fill(prog->maps[BF_MAP_CLS_LIST], recs->cls.list, recs->cls.nlist);
-	r = r ?: bf_table_fill(prog->maps[BF_MAP_CLS_FILTERS], recs->cls.filters,
-			       recs->cls.nfilters);
+	r = r ?: bf_table_fill(prog->maps[BF_MAP_RULE_TESTS], recs->tests, chain->nrules);
 	return r;
 }
 
@@ -318,7 +334,8 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl,
 	tmpl->cfg->ntrees = recs->cls.ntrees;
 	tmpl->cfg->nnodes = recs->cls.nnodes;
 	tmpl->cfg->nlist = recs->cls.nlist;
-	tmpl->cfg->rule_filters = recs->cls.nfilters > 0;
+	tmpl->cfg->first_match = bf_prog_first_match(chain);
+	tmpl->cfg->linear = tmpl->cfg->first_match && chain->nrules <= BF_CLS_LINEAR_MAX;
 	tmpl->cfg->parse_l4 = bf_prog_needs_l4(chain, recs, tmpl->cfg);
 	bf_dbg("chain '%s': %zu rules, classifier of %u trees, %u nodes, %u list entries, "
 	       "largest leaf %u",

@@ -28,8 +28,9 @@ enum bf_map_id {
 	/* The classifier (cls.h): tree nodes and the leaves' rule lists. */
 	BF_MAP_CLS_NODES,
 	BF_MAP_CLS_LIST,
-	/* Per rule, its own filter (struct bf_cls_filter). */
-	BF_MAP_CLS_FILTERS,
+	/* Per rule, its matchers folded into word tests (struct
+	 * bf_rule_test). */
+	BF_MAP_RULE_TESTS,
 	_BF_MAP_MAX,
 };
 
