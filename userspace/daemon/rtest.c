@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Folding a rule's matchers into word tests. Equalities (and "all bits
- * set") are laid over an image of struct bf_pkt, mask and value byte by
- * byte, so that several matchers on one word make one test; the protocols
- * the matchers need (bf_matcher_rec.req, which holds even for a negated
- * matcher) are bits of the flags word. Ranges of at most 4 bytes keep
- * their own test. A rule whose matchers all fold, within BF_TEST_WORDS
- * words and BF_TEST_RANGES ranges, has an exact test; any other keeps
- * what folds, the words with the most mask bits first, as a filter.
+ * set") are laid byte by byte over the 32-bit words of struct bf_pkt they
+ * fall in, mask and value, so that several matchers on one word make one
+ * test; the protocols the matchers need (bf_matcher_rec.req, which holds
+ * even for a negated matcher) are bits of the flags word. Ranges of at
+ * most 4 bytes keep their own test. A rule whose matchers all fold, within
+ * BF_TEST_WORDS words and BF_TEST_RANGES ranges, has an exact test; any
+ * other keeps what folds, the words with the most mask bits first, as a
+ * filter. Built for every rule of every chain loaded: only the words a
+ * rule touches are cleared and scanned.
  */
 #include "rtest.h"
 
@@ -15,9 +17,16 @@
 
 _Static_assert(sizeof(struct bf_rule_test) == 64, "struct bf_rule_test is 64 bytes");
 
+#define BF_RTEST_NWORDS (sizeof(struct bf_pkt) / 4)
+
+_Static_assert(BF_RTEST_NWORDS <= 32, "one bit per word of struct bf_pkt");
+
 struct bf_rtest_image {
-	uint8_t mask[sizeof(struct bf_pkt)];
-	uint8_t value[sizeof(struct bf_pkt)];
+	/* Words of struct bf_pkt, as the template loads them; only those in
+	 * @touched are set. */
+	uint32_t mask[BF_RTEST_NWORDS];
+	uint32_t value[BF_RTEST_NWORDS];
+	uint32_t touched;
 	bool never;
 	bool inexact;
 };
@@ -32,14 +41,25 @@ static void bf_rtest_lay(struct bf_rtest_image *img, unsigned int off, const uin
 			 const uint8_t *value, unsigned int len)
 {
 	for (unsigned int i = 0; i < len; i++) {
-		uint8_t k = mask[i], v = value[i];
+		unsigned int w = (off + i) / 4, b = (off + i) % 4;
+		uint8_t k = mask[i], v = value[i], *km, *vm;
 
+		if (!k && !v)
+			continue;
+		if (!(img->touched & (1U << w))) {
+			img->mask[w] = 0;
+			img->value[w] = 0;
+			img->touched |= 1U << w;
+		}
+		/* Byte b of the word as it lies in memory. */
+		km = (uint8_t *)&img->mask[w] + b;
+		vm = (uint8_t *)&img->value[w] + b;
 		/* (field & mask) == value can't hold with value bits
 		 * outside the mask. */
-		if ((v & ~k) || ((img->value[off + i] ^ v) & img->mask[off + i] & k))
+		if ((v & ~k) || ((*vm ^ v) & *km & k))
 			img->never = true;
-		img->mask[off + i] |= k;
-		img->value[off + i] |= v & k;
+		*km |= k;
+		*vm |= v & k;
 	}
 }
 
@@ -67,12 +87,11 @@ static void bf_rtest_range(struct bf_rule_test *t, struct bf_rtest_image *img,
 static void bf_rtest_matcher(struct bf_rule_test *t, struct bf_rtest_image *img,
 			     const struct bf_matcher_rec *m)
 {
-	uint32_t req = m->req;
-	uint8_t req_mask[4];
+	uint8_t req[4];
 
 	/* Native order, as the template keeps the flags word. */
-	memcpy(req_mask, &req, sizeof(req));
-	bf_rtest_lay(img, 0, req_mask, req_mask, sizeof(req_mask));
+	memcpy(req, &m->req, sizeof(req));
+	bf_rtest_lay(img, 0, req, req, sizeof(req));
 
 	if (m->negate || m->off + m->len > sizeof(struct bf_pkt) || m->len > BF_CMP_MAX) {
 		img->inexact = true;
@@ -102,33 +121,36 @@ static void bf_rtest_matcher(struct bf_rule_test *t, struct bf_rtest_image *img,
  * bits first (the first failing test ends the evaluation). */
 static void bf_rtest_words(struct bf_rule_test *t, struct bf_rtest_image *img)
 {
-	enum { NWORDS = sizeof(struct bf_pkt) / 4 };
-	int bits[NWORDS];
+	uint32_t left = 0;
 
-	for (unsigned int w = 0; w < NWORDS; w++) {
-		uint32_t k;
+	for (uint32_t b = img->touched; b; b &= b - 1) {
+		unsigned int w = __builtin_ctz(b);
 
-		memcpy(&k, &img->mask[4 * w], sizeof(k));
-		bits[w] = __builtin_popcount(k);
+		if (img->mask[w])
+			left |= 1U << w;
 	}
-	for (;;) {
-		unsigned int best = 0;
+	while (left) {
+		unsigned int best = __builtin_ctz(left);
+		int most = -1;
 
-		for (unsigned int w = 1; w < NWORDS; w++) {
-			if (bits[w] > bits[best])
+		for (uint32_t b = left; b; b &= b - 1) {
+			unsigned int w = __builtin_ctz(b);
+			int bits = __builtin_popcount(img->mask[w]);
+
+			if (bits > most) {
+				most = bits;
 				best = w;
+			}
 		}
-		if (!bits[best])
-			break;
 		if (t->nwords == BF_TEST_WORDS) {
 			img->inexact = true;
 			break;
 		}
 		t->off[t->nwords] = 4 * best;
-		memcpy(&t->mask[t->nwords], &img->mask[4 * best], 4);
-		memcpy(&t->value[t->nwords], &img->value[4 * best], 4);
+		t->mask[t->nwords] = img->mask[best];
+		t->value[t->nwords] = img->value[best];
 		t->nwords++;
-		bits[best] = 0;
+		left &= ~(1U << best);
 	}
 }
 
@@ -138,7 +160,9 @@ void bf_rule_test_build(const struct bf_matcher_rec *matchers, uint32_t n,
 	struct bf_rtest_image img;
 
 	memset(out, 0, sizeof(*out));
-	memset(&img, 0, sizeof(img));
+	img.touched = 0;
+	img.never = false;
+	img.inexact = false;
 	for (uint32_t i = 0; i < n && !img.never; i++)
 		bf_rtest_matcher(out, &img, &matchers[i]);
 	if (img.never) {
