@@ -821,7 +821,8 @@ __noinline int bf_cls_first(const struct bf_pkt *pkt)
 		return BF_CLS_ERROR;
 	/* Every tree down to its leaf first: the walks are independent
 	 * chains of loads, which the CPU overlaps when nothing else sits
-	 * between them. 64-bit arithmetic: no zero extension on the way. */
+	 * between them. 64-bit arithmetic: no zero extension on the way;
+	 * the levels unrolled: no counter either. */
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 		__u64 nnodes = bf_cfg.nnodes, idx = t;
 		struct bf_cls_node *n;
@@ -829,6 +830,7 @@ __noinline int bf_cls_first(const struct bf_pkt *pkt)
 
 		if (t >= bf_cfg.ntrees)
 			break;
+#pragma unroll
 		for (d = 0; d < BF_CLS_MAX_DEPTH; d++) {
 			asm volatile("" : "+r"(idx));
 			if (idx >= nnodes)
