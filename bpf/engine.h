@@ -805,18 +805,20 @@ static __always_inline int bf_cls_linear(const struct bf_pkt *pkt,
  */
 __noinline int bf_cls_first(const struct bf_pkt *pkt)
 {
-	const __u8 *base = (const __u8 *)pkt;
-	struct bf_cls_node *nodes = bf_cls_table(&bf_cls_nodes);
 	struct bf_rule_test *tests = bf_cls_table(&bf_rule_tests);
-	__u32 *list = bf_cls_table(&bf_cls_list);
+	const __u8 *base = (const __u8 *)pkt;
 	__u32 leaf[BF_CLS_MAX_TREES];
 	__u32 best = BF_CLS_NONE, t;
+	struct bf_cls_node *nodes;
+	__u32 *list;
 
 	if (!pkt || !tests)
 		return BF_CLS_ERROR;
 	/* A constant: the verifier keeps one way or the other. */
 	if (bf_cfg.linear)
 		return bf_cls_linear(pkt, tests);
+	nodes = bf_cls_table(&bf_cls_nodes);
+	list = bf_cls_table(&bf_cls_list);
 	if (!nodes || !list)
 		return BF_CLS_ERROR;
 	/* Every tree down to its leaf first: the walks are independent
