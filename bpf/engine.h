@@ -3,9 +3,13 @@
  * The rule engine every template runs: rules, matchers and sets live in
  * maps filled by the daemon; the program itself is the same whatever the
  * ruleset. A classifier built by the daemon (decision trees, abi.h) gives
- * the few rules that can match the packet; those run in chain order with
- * bpf_loop(): the first terminal verdict wins, else the chain's policy
- * applies.
+ * the few rules that can match the packet, and each rule's test (struct
+ * bf_rule_test) decides most of them without running their matchers. In a
+ * chain with CONTINUE rules, the candidates run in chain order with
+ * bpf_loop() (bf_cls_run()); without, the lowest candidate that matches is
+ * the first match (bf_cls_first()), and a chain of a few rules tries them
+ * in order without the classifier. The first terminal verdict wins, else
+ * the chain's policy applies.
  *
  * The including template defines BF_HCTX, the type of its handle on the
  * packet (kept in struct bf_run for the actions), and after including this
@@ -567,13 +571,15 @@ static __always_inline bool bf_test_pass(const __u8 *pkt, const struct bf_rule_t
 	return true;
 }
 
-/* Node @idx, NULL if out of the table. The bounds are checked on the
- * register that indexes (a 32-bit copy would leave the index unbounded to
- * the verifier). */
-static __always_inline struct bf_cls_node *bf_cls_at(struct bf_cls_node *nodes, __u64 idx)
+/* Node @idx of the @nnodes of the table (bf_cfg.nnodes, which a caller
+ * may keep in a register), NULL if out of it. The bounds are checked on
+ * the register that indexes (a 32-bit copy would leave the index unbounded
+ * to the verifier). */
+static __always_inline struct bf_cls_node *bf_cls_at(struct bf_cls_node *nodes, __u64 nnodes,
+						     __u64 idx)
 {
 	asm volatile("" : "+r"(idx));
-	if (idx >= bf_cfg.nnodes)
+	if (idx >= nnodes)
 		return NULL;
 	/* And the address made after the check, not hoisted above it. */
 	asm volatile("" : "+r"(idx));
@@ -612,7 +618,7 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 
 			if (t >= bf_cfg.ntrees)
 				break;
-			n = bf_cls_at(nodes, w->pos[t]);
+			n = bf_cls_at(nodes, bf_cfg.nnodes, w->pos[t]);
 			if (!n)
 				return -1;
 			if (!n->bits)
@@ -628,7 +634,7 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 
 		if (t >= bf_cfg.ntrees)
 			break;
-		n = bf_cls_at(nodes, w->pos[t]);
+		n = bf_cls_at(nodes, bf_cfg.nnodes, w->pos[t]);
 		if (!n)
 			return -1;
 		if (n->bits) {
@@ -834,11 +840,9 @@ __noinline int bf_cls_first(const struct bf_pkt *pkt)
 			break;
 #pragma unroll
 		for (d = 0; d < BF_CLS_MAX_DEPTH; d++) {
-			asm volatile("" : "+r"(idx));
-			if (idx >= nnodes)
+			n = bf_cls_at(nodes, nnodes, idx);
+			if (!n)
 				goto out_of_table;
-			asm volatile("" : "+r"(idx));
-			n = &nodes[idx];
 			if (!n->bits)
 				break;
 			idx = (__u64)n->base +
@@ -852,7 +856,7 @@ __noinline int bf_cls_first(const struct bf_pkt *pkt)
 
 		if (t >= bf_cfg.ntrees)
 			break;
-		n = bf_cls_at(nodes, leaf[t]);
+		n = bf_cls_at(nodes, bf_cfg.nnodes, leaf[t]);
 		if (!n || n->bits)
 			return BF_CLS_ERROR;
 		if (!n->count || !bf_cls_pass(base, &n->filter))
