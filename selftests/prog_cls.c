@@ -348,6 +348,8 @@ struct step {
 };
 
 #define MERGE_FILL 200
+/* Rules of the long leaf of a terminal merge chain. */
+#define FIRST_LONG 10
 
 /* The rules of prog_cls_merge_order that packets are aimed at. */
 struct merge_rules {
@@ -367,6 +369,10 @@ struct merge_rules {
 	size_t m_set, m_daddr, m_daddr_plain, m_port, m_only;
 	size_t n_wide_set, n_saddr;
 	size_t tcp_all;
+	/* Terminal chains only: rules on the mark alone, which no tree can
+	 * cut (the mark is never a dimension), so they share a leaf longer
+	 * than the engine's first-match way tries (BF_CLS_SCAN). */
+	size_t longs[FIRST_LONG];
 };
 
 /*
@@ -376,9 +382,10 @@ struct merge_rules {
  * makes a tree per field and a catch-all. The rules packets are aimed at
  * are spread among them; the fillers match none of the test's packets
  * (sources in 172.20.0/24, destinations in 192.168.100/24, ports 20000 to
- * 20199).
+ * 20199). A @terminal chain has no CONTINUE rule (so the engine takes its
+ * first-match way) and, instead of the marking rules, a long leaf.
  */
-static void merge_chain(struct gen *g, struct merge_rules *m)
+static void merge_chain(struct gen *g, struct merge_rules *m, bool terminal)
 {
 	for (unsigned int i = 0; i < MERGE_FILL; i++) {
 		switch (i) {
@@ -404,28 +411,44 @@ static void merge_chain(struct gen *g, struct merge_rules *m)
 			break;
 		case 70:
 			m->d_port_drop = gen_rule(g, "tcp.dport 4000 counter DROP");
-			m->m_set = gen_rule(g, "ip4.saddr 198.51.100.7 counter mark 0x1234 CONTINUE");
+			if (!terminal)
+				m->m_set = gen_rule(g, "ip4.saddr 198.51.100.7 counter mark 0x1234 "
+						       "CONTINUE");
 			break;
 		case 80:
 			m->e_wide = gen_rule(g, "ip4.snet 10.0.0.0/8 counter DROP");
-			m->n_wide_set = gen_rule(g, "ip4.snet 100.64.0.0/10 counter mark 0x55 CONTINUE");
+			if (!terminal)
+				m->n_wide_set = gen_rule(g, "ip4.snet 100.64.0.0/10 counter mark "
+							    "0x55 CONTINUE");
 			break;
 		case 90:
+			if (terminal)
+				break;
 			m->m_daddr = gen_rule(g, "ip4.daddr 203.0.113.7 meta.mark eq 0x1234 counter DROP");
 			gen_rule(g, "ip4.daddr 203.0.113.7 meta.mark eq 0x0234 counter DROP");
 			break;
 		case 100:
+			if (terminal) {
+				for (unsigned int j = 0; j < FIRST_LONG; j++)
+					m->longs[j] = gen_rule(g, "meta.mark eq 0x%x counter %s",
+							       0x70 + j, j % 2 ? "ACCEPT" : "DROP");
+				break;
+			}
 			m->m_daddr_plain = gen_rule(g, "ip4.daddr 203.0.113.7 counter ACCEPT");
 			m->n_saddr = gen_rule(g, "ip4.saddr 100.64.1.1 meta.mark eq 0x55 counter DROP");
 			gen_rule(g, "ip4.saddr 100.64.1.1 meta.mark eq 0x15 counter ACCEPT");
 			break;
 		case 110:
+			if (terminal)
+				break;
 			m->m_port = gen_rule(g, "udp.dport 7777 meta.mark eq 0x1234 counter ACCEPT");
 			gen_rule(g, "udp.dport 7777 meta.mark eq 0x0234 counter DROP");
 			break;
 		case 120:
-			m->m_only = gen_rule(g, "meta.mark eq 0x1234 counter DROP");
-			gen_rule(g, "meta.mark eq 0x0234 counter ACCEPT");
+			if (!terminal) {
+				m->m_only = gen_rule(g, "meta.mark eq 0x1234 counter DROP");
+				gen_rule(g, "meta.mark eq 0x0234 counter ACCEPT");
+			}
 			m->e_saddr_late = gen_rule(g, "ip4.saddr 10.8.8.8 counter ACCEPT");
 			break;
 		}
@@ -440,9 +463,17 @@ static void merge_chain(struct gen *g, struct merge_rules *m)
 #define T4(s, d, ...) PKT_TCP4(.saddr = (s), .daddr = (d), .dport = 9, __VA_ARGS__)
 #define HITS(...) { __VA_ARGS__, END }
 
-static size_t merge_steps(const struct merge_rules *m, struct step *s)
+/* Append @n steps to @s at *@len. */
+static void steps_add(struct step *s, size_t *len, const struct step *add, size_t n)
 {
-	const struct step steps[] = {
+	memcpy(&s[*len], add, n * sizeof(*add));
+	*len += n;
+}
+
+/* The steps of merge_chain()'s chain, @terminal as it was built. */
+static size_t merge_steps(const struct merge_rules *m, bool terminal, struct step *s)
+{
+	const struct step pairs[] = {
 		{ "earlier source rule, later destination rule",
 		  U4("198.51.100.1", "203.0.113.1"), 0, BF_VERDICT_DROP,
 		  HITS(m->a_saddr_drop), 0 },
@@ -467,6 +498,8 @@ static size_t merge_steps(const struct merge_rules *m, struct step *s)
 		  BF_VERDICT_ACCEPT, HITS(m->e_saddr_early), 0 },
 		{ "the catch-all's /8 before a source rule", U4("10.8.8.8", "203.0.113.99"), 0,
 		  BF_VERDICT_DROP, HITS(m->e_wide), 0 },
+	};
+	const struct step marks[] = {
 		{ "mark by a source rule, matched with a destination rule",
 		  U4("198.51.100.7", "203.0.113.7"), 0, BF_VERDICT_DROP,
 		  HITS(m->m_set, m->m_daddr), 0x1234 },
@@ -489,6 +522,23 @@ static size_t merge_steps(const struct merge_rules *m, struct step *s)
 		  HITS(m->n_wide_set, m->n_saddr), 0x55 },
 		{ "mark by a catch-all rule, then the policy", U4("100.64.1.2", "203.0.113.99"), 0,
 		  BF_VERDICT_NEXT, HITS(m->n_wide_set, POLICY), 0x55 },
+	};
+	const struct step longs[] = {
+		{ "the long leaf's first rule", U4("198.51.100.200", "203.0.113.200"), 0x70,
+		  BF_VERDICT_DROP, HITS(m->longs[0]), 0x70 },
+		{ "the long leaf's rule as many in as the engine tries first",
+		  U4("198.51.100.200", "203.0.113.200"), 0x70 + BF_CLS_SCAN - 1,
+		  BF_VERDICT_ACCEPT, HITS(m->longs[BF_CLS_SCAN - 1]), 0x70 + BF_CLS_SCAN - 1 },
+		{ "the long leaf, past the rules the engine tries first",
+		  U4("198.51.100.200", "203.0.113.200"), 0x70 + FIRST_LONG - 2,
+		  BF_VERDICT_DROP, HITS(m->longs[FIRST_LONG - 2]), 0x70 + FIRST_LONG - 2 },
+		{ "the long leaf's last rule", U4("198.51.100.200", "203.0.113.200"),
+		  0x70 + FIRST_LONG - 1, BF_VERDICT_ACCEPT, HITS(m->longs[FIRST_LONG - 1]),
+		  0x70 + FIRST_LONG - 1 },
+		{ "the long leaf, no rule of it", U4("198.51.100.200", "203.0.113.200"), 0x7f,
+		  BF_VERDICT_NEXT, HITS(POLICY), 0x7f },
+	};
+	const struct step tail[] = {
 		{ "no rule", U4("198.51.100.200", "203.0.113.200"), 0, BF_VERDICT_NEXT,
 		  HITS(POLICY), 0 },
 		{ "no rule, marked before the chain", U4("198.51.100.200", "203.0.113.200"),
@@ -497,17 +547,24 @@ static size_t merge_steps(const struct merge_rules *m, struct step *s)
 		  BF_VERDICT_DROP, HITS(m->tcp_all), 0 },
 		{ "IPv6: no rule", PKT_UDP6(), 0, BF_VERDICT_NEXT, HITS(POLICY), 0 },
 	};
+	size_t n = 0;
 
-	memcpy(s, steps, sizeof(steps));
-	return ARRAY_SIZE(steps);
+	steps_add(s, &n, pairs, ARRAY_SIZE(pairs));
+	if (terminal)
+		steps_add(s, &n, longs, ARRAY_SIZE(longs));
+	else
+		steps_add(s, &n, marks, ARRAY_SIZE(marks));
+	steps_add(s, &n, tail, ARRAY_SIZE(tail));
+	return n;
 }
 
 #define MERGE_MAX_STEPS 32
 
 /* Pairs of rules the steps set against each other: they must be in
- * different trees for the steps to test the merge. */
+ * different trees for the steps to test the merge; and a terminal chain's
+ * long leaf must be longer than the engine tries first. */
 static void merge_check_trees(const struct bf_cls *cls, const uint8_t *trees, const struct gen *g,
-			      const struct merge_rules *m)
+			      const struct merge_rules *m, bool terminal)
 {
 	const size_t pairs[][2] = {
 		{ m->a_saddr_drop, m->a_daddr_accept }, { m->b_daddr_accept, m->b_saddr_drop },
@@ -516,6 +573,8 @@ static void merge_check_trees(const struct bf_cls *cls, const uint8_t *trees, co
 		{ m->m_set, m->m_daddr },		{ m->m_set, m->m_port },
 		{ m->m_set, m->m_only },		{ m->n_wide_set, m->n_saddr },
 	};
+	/* The marking rules are in the other chain only. */
+	size_t npairs = terminal ? 6 : ARRAY_SIZE(pairs);
 
 	ASSERT_TRUE(cls->ntrees >= 3,
 		    "the merge chain (%zu rules) has %u classifier tree(s), the test needs 3 or "
@@ -525,7 +584,7 @@ static void merge_check_trees(const struct bf_cls *cls, const uint8_t *trees, co
 	for (size_t i = 0; i < g->nrules; i++)
 		ASSERT_TRUE(tree_of(trees, i) >= 0, "rule %zu '%s' is in trees %#x, expected one",
 			    i, gen_text(g, i), trees[i]);
-	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
+	for (size_t i = 0; i < npairs; i++) {
 		size_t x = pairs[i][0], y = pairs[i][1];
 
 		ASSERT_TRUE(tree_of(trees, x) != tree_of(trees, y),
@@ -533,6 +592,11 @@ static void merge_check_trees(const struct bf_cls *cls, const uint8_t *trees, co
 			    "changed, the test no longer sets two trees against each other",
 			    x, gen_text(g, x), y, gen_text(g, y), tree_of(trees, x));
 	}
+	if (terminal)
+		ASSERT_TRUE(cls->max_leaf >= FIRST_LONG && FIRST_LONG > BF_CLS_SCAN,
+			    "largest leaf: %u rules, expected the %d mark rules together, more "
+			    "than the %d tried first",
+			    cls->max_leaf, FIRST_LONG, BF_CLS_SCAN);
 }
 
 /* Run @s on @t, check its verdict, mark and every counter against @want,
@@ -568,24 +632,22 @@ static void merge_run(struct tprog *t, const struct gen *g, const struct step *s
 }
 
 /*
- * Rules of different trees run in chain order: the first terminal rule
- * wins whichever tree holds it, a CONTINUE rule's mark is seen by later
- * rules of other trees (the mark is never a tree dimension), exactly the
- * matching rules count, and a packet no rule takes gets the policy.
+ * Build merge_chain()'s chain, @terminal or not, load it on every hook that
+ * has a mark, check its classifier once, and run its steps on each,
+ * checking verdicts, marks and every counter.
  */
-BF_TEST(prog_cls_merge_order)
+static void merge_test(bool terminal)
 {
 	struct gen g = { .keep = true };
 	struct merge_rules m = {};
 	struct step steps[MERGE_MAX_STEPS];
-	size_t nsteps;
 	bool checked = false;
+	size_t nsteps;
 
-	merge_chain(&g, &m);
-	nsteps = merge_steps(&m, steps);
+	merge_chain(&g, &m, terminal);
+	nsteps = merge_steps(&m, terminal, steps);
 	if (!gen_ok(&g))
 		goto out;
-
 	for_each_hook(hook, TPROG_HOOKS_MARK) {
 		size_t nslots = g.nrules + 2;
 		_cleanup_free_ struct bf_counter *want = calloc(nslots, sizeof(*want));
@@ -601,7 +663,7 @@ BF_TEST(prog_cls_merge_order)
 				struct bf_cls cls;
 
 				if (cls_check(&t, &cls, &trees, NULL))
-					merge_check_trees(&cls, trees, &g, &m);
+					merge_check_trees(&cls, trees, &g, &m, terminal);
 				bf_cls_free(&cls);
 				checked = true;
 			}
@@ -614,132 +676,20 @@ out:
 	gen_free(&g);
 }
 
+/*
+ * Rules of different trees run in chain order: the first terminal rule
+ * wins whichever tree holds it, a CONTINUE rule's mark is seen by later
+ * rules of other trees (the mark is never a tree dimension), exactly the
+ * matching rules count, and a packet no rule takes gets the policy.
+ */
+BF_TEST(prog_cls_merge_order)
+{
+	merge_test(false);
+}
+
 /* ------------------------------------------------------------------------ */
 
-/* Rules of the long leaf of prog_cls_first_match. */
-#define FIRST_LONG 10
 
-/* The rules of prog_cls_first_match that packets are aimed at. */
-struct first_rules {
-	size_t a_saddr_drop, a_daddr_accept;
-	size_t b_daddr_accept, b_saddr_drop;
-	size_t c_port_drop, c_saddr_accept;
-	size_t e_saddr_early, e_wide;
-	size_t longs[FIRST_LONG];
-};
-
-/*
- * merge_chain()'s fillers and pairs of rules in different trees, all
- * terminal, so the engine takes its first-match way; and FIRST_LONG rules
- * on the mark alone, which no tree can cut (the mark is never a
- * dimension), so that they share a leaf longer than BF_CLS_SCAN.
- */
-static void first_chain(struct gen *g, struct first_rules *f)
-{
-	for (unsigned int i = 0; i < MERGE_FILL; i++) {
-		switch (i) {
-		case 10:
-			f->a_saddr_drop = gen_rule(g, "ip4.saddr 198.51.100.1 counter DROP");
-			break;
-		case 20:
-			f->b_daddr_accept = gen_rule(g, "ip4.daddr 203.0.113.2 counter ACCEPT");
-			break;
-		case 30:
-			f->c_port_drop = gen_rule(g, "udp.dport 3000 counter DROP");
-			break;
-		case 40:
-			f->a_daddr_accept = gen_rule(g, "ip4.daddr 203.0.113.1 counter ACCEPT");
-			break;
-		case 50:
-			f->b_saddr_drop = gen_rule(g, "ip4.saddr 198.51.100.2 counter DROP");
-			f->e_saddr_early = gen_rule(g, "ip4.saddr 10.9.9.9 counter ACCEPT");
-			break;
-		case 60:
-			f->c_saddr_accept = gen_rule(g, "ip4.saddr 198.51.100.3 counter ACCEPT");
-			break;
-		case 80:
-			f->e_wide = gen_rule(g, "ip4.snet 10.0.0.0/8 counter DROP");
-			break;
-		case 100:
-			for (unsigned int j = 0; j < FIRST_LONG; j++)
-				f->longs[j] = gen_rule(g, "meta.mark eq 0x%x counter %s", 0x70 + j,
-						       j % 2 ? "ACCEPT" : "DROP");
-			break;
-		}
-		gen_rule(g, "ip4.saddr 172.20.%u.%u counter DROP", i / 250, i % 250 + 1);
-		gen_rule(g, "ip4.daddr 192.168.%u.%u counter DROP", 100 + i / 250, i % 250 + 1);
-		gen_rule(g, "%s.dport %u counter DROP", i % 2 ? "tcp" : "udp", 20000 + i);
-	}
-}
-
-static size_t first_steps(const struct first_rules *f, struct step *s)
-{
-	const struct step steps[] = {
-		{ "earlier source rule, later destination rule",
-		  U4("198.51.100.1", "203.0.113.1"), 0, BF_VERDICT_DROP,
-		  HITS(f->a_saddr_drop), 0 },
-		{ "the later destination rule alone", U4("198.51.100.99", "203.0.113.1"), 0,
-		  BF_VERDICT_ACCEPT, HITS(f->a_daddr_accept), 0 },
-		{ "earlier destination rule, later source rule",
-		  U4("198.51.100.2", "203.0.113.2"), 0, BF_VERDICT_ACCEPT,
-		  HITS(f->b_daddr_accept), 0 },
-		{ "the later source rule alone", U4("198.51.100.2", "203.0.113.99"), 0,
-		  BF_VERDICT_DROP, HITS(f->b_saddr_drop), 0 },
-		{ "earlier port rule, later source rule",
-		  U4("198.51.100.3", "203.0.113.99", .dport = 3000), 0, BF_VERDICT_DROP,
-		  HITS(f->c_port_drop), 0 },
-		{ "the later source rule alone", U4("198.51.100.3", "203.0.113.99"), 0,
-		  BF_VERDICT_ACCEPT, HITS(f->c_saddr_accept), 0 },
-		{ "source rule before the catch-all's /8", U4("10.9.9.9", "203.0.113.99"), 0,
-		  BF_VERDICT_ACCEPT, HITS(f->e_saddr_early), 0 },
-		{ "the catch-all's /8", U4("10.8.8.8", "203.0.113.99"), 0, BF_VERDICT_DROP,
-		  HITS(f->e_wide), 0 },
-		{ "the long leaf's first rule", U4("198.51.100.200", "203.0.113.200"), 0x70,
-		  BF_VERDICT_DROP, HITS(f->longs[0]), 0x70 },
-		{ "the long leaf's rule as many in as the engine tries first",
-		  U4("198.51.100.200", "203.0.113.200"), 0x70 + BF_CLS_SCAN - 1,
-		  BF_VERDICT_ACCEPT, HITS(f->longs[BF_CLS_SCAN - 1]), 0x70 + BF_CLS_SCAN - 1 },
-		{ "the long leaf, past the rules the engine tries first",
-		  U4("198.51.100.200", "203.0.113.200"), 0x70 + FIRST_LONG - 2,
-		  BF_VERDICT_DROP, HITS(f->longs[FIRST_LONG - 2]), 0x70 + FIRST_LONG - 2 },
-		{ "the long leaf's last rule", U4("198.51.100.200", "203.0.113.200"),
-		  0x70 + FIRST_LONG - 1, BF_VERDICT_ACCEPT, HITS(f->longs[FIRST_LONG - 1]),
-		  0x70 + FIRST_LONG - 1 },
-		{ "the long leaf, no rule of it", U4("198.51.100.200", "203.0.113.200"), 0x7f,
-		  BF_VERDICT_NEXT, HITS(POLICY), 0x7f },
-		{ "no rule", U4("198.51.100.200", "203.0.113.200"), 0, BF_VERDICT_NEXT,
-		  HITS(POLICY), 0 },
-	};
-
-	memcpy(s, steps, sizeof(steps));
-	return ARRAY_SIZE(steps);
-}
-
-static void first_check_trees(const struct bf_cls *cls, const uint8_t *trees, const struct gen *g,
-			      const struct first_rules *f)
-{
-	const size_t pairs[][2] = {
-		{ f->a_saddr_drop, f->a_daddr_accept }, { f->b_daddr_accept, f->b_saddr_drop },
-		{ f->c_port_drop, f->c_saddr_accept },	{ f->e_saddr_early, f->e_wide },
-	};
-
-	ASSERT_TRUE(cls->ntrees >= 3,
-		    "the first-match chain (%zu rules) has %u classifier tree(s), the test "
-		    "needs 3 or more: the builder's grouping changed",
-		    g->nrules, cls->ntrees);
-	ASSERT_TRUE(cls->max_leaf >= FIRST_LONG && FIRST_LONG > BF_CLS_SCAN,
-		    "largest leaf: %u rules, expected the %d mark rules together, more than "
-		    "the %d tried first",
-		    cls->max_leaf, FIRST_LONG, BF_CLS_SCAN);
-	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {
-		size_t x = pairs[i][0], y = pairs[i][1];
-
-		ASSERT_TRUE(tree_of(trees, x) != tree_of(trees, y),
-			    "rules %zu '%s' and %zu '%s' share tree %d: the builder's grouping "
-			    "changed, the test no longer sets two trees against each other",
-			    x, gen_text(g, x), y, gen_text(g, y), tree_of(trees, x));
-	}
-}
 
 /*
  * A chain without CONTINUE: the engine tries each tree's candidates only
@@ -750,42 +700,7 @@ static void first_check_trees(const struct bf_cls *cls, const uint8_t *trees, co
  */
 BF_TEST(prog_cls_first_match)
 {
-	struct gen g = { .keep = true };
-	struct first_rules f = {};
-	struct step steps[MERGE_MAX_STEPS];
-	size_t nsteps;
-	bool checked = false;
-
-	first_chain(&g, &f);
-	nsteps = first_steps(&f, steps);
-	if (!gen_ok(&g))
-		goto out;
-
-	for_each_hook(hook, TPROG_HOOKS_MARK) {
-		size_t nslots = g.nrules + 2;
-		_cleanup_free_ struct bf_counter *want = calloc(nslots, sizeof(*want));
-		_cleanup_free_ struct bf_counter *got = calloc(nslots, sizeof(*got));
-		struct tprog t;
-
-		if (!ASSERT_TRUE(want && got, "out of memory"))
-			break;
-		if (load(&t, hook, "NEXT", g.buf)) {
-			if (!checked) {
-				_cleanup_free_ uint8_t *trees = NULL;
-				struct bf_cls cls;
-
-				if (cls_check(&t, &cls, &trees, NULL))
-					first_check_trees(&cls, trees, &g, &f);
-				bf_cls_free(&cls);
-				checked = true;
-			}
-			for (size_t i = 0; i < nsteps; i++)
-				merge_run(&t, &g, &steps[i], want, got, nslots);
-		}
-		tprog_close(&t);
-	}
-out:
-	gen_free(&g);
+	merge_test(true);
 }
 
 /* ------------------------------------------------------------------------ */
