@@ -587,6 +587,31 @@ static __always_inline struct bf_cls_node *bf_cls_at(struct bf_cls_node *nodes, 
 }
 
 /*
+ * Tree @t walked down to the leaf the packet falls in: the leaf's index,
+ * or -1 when a node is out of the table or the tree deeper than
+ * BF_CLS_MAX_DEPTH. The levels unrolled, in 64-bit arithmetic: no counter
+ * and no zero extension on the way.
+ */
+static __always_inline __s64 bf_cls_descend(struct bf_cls_node *nodes, const __u8 *pkt, __u64 t)
+{
+	__u64 nnodes = bf_cfg.nnodes, idx = t;
+	int d;
+
+#pragma unroll
+	for (d = 0; d < BF_CLS_MAX_DEPTH; d++) {
+		struct bf_cls_node *n = bf_cls_at(nodes, nnodes, idx);
+
+		if (!n)
+			return -1;
+		if (!n->bits)
+			return idx;
+		idx = (__u64)n->base +
+		      (((__u64)bf_pkt_word(pkt, n->off) >> n->shift) & (__u64)n->count);
+	}
+	return -1;
+}
+
+/*
  * Walk every tree down to the leaf the packet falls in, whose candidates
  * are then list entries [pos, end) of that tree: returns how many in all,
  * or -1. A level is a few loads and a bounds check; one call for all the
@@ -599,35 +624,24 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 	struct bf_cls_node *nodes = bf_cls_table(&bf_cls_nodes);
 	__u32 *list = bf_cls_table(&bf_cls_list);
 	__u32 total = 0, t;
-	int d;
 
 	if (!pkt || !w || !nodes || !list)
 		return -1;
+	/* Every tree down to its leaf first: the walks are independent
+	 * chains of loads, which the CPU overlaps when nothing else sits
+	 * between them. */
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
+		__s64 leaf;
+
 		if (t >= bf_cfg.ntrees)
 			break;
-		w->pos[t] = t;
-	}
-	/* A level of every tree in turn: the walks are independent chains of
-	 * loads, which the CPU then overlaps. */
-	for (d = 0; d < BF_CLS_MAX_DEPTH; d++) {
-		__u32 moved = 0;
-
-		for (t = 0; t < BF_CLS_MAX_TREES; t++) {
-			struct bf_cls_node *n;
-
-			if (t >= bf_cfg.ntrees)
-				break;
-			n = bf_cls_at(nodes, bf_cfg.nnodes, w->pos[t]);
-			if (!n)
-				return -1;
-			if (!n->bits)
-				continue;
-			w->pos[t] = n->base + ((bf_pkt_word(base, n->off) >> n->shift) & n->count);
-			moved = 1;
+		leaf = bf_cls_descend(nodes, base, t);
+		if (leaf < 0) {
+			bf_dbg("classifier tree %u: node out of its table or deeper than %d", t,
+			       BF_CLS_MAX_DEPTH);
+			return -1;
 		}
-		if (!moved)
-			break;
+		w->pos[t] = leaf;
 	}
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 		struct bf_cls_node *n;
@@ -637,10 +651,6 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 		n = bf_cls_at(nodes, bf_cfg.nnodes, w->pos[t]);
 		if (!n)
 			return -1;
-		if (n->bits) {
-			bf_dbg("classifier tree %u deeper than %d", t, BF_CLS_MAX_DEPTH);
-			return -1;
-		}
 		/* The leaf's filters (the prefixes its rules share in two
 		 * fields) rule most leaves out: no candidate to merge and
 		 * run. */
@@ -827,28 +837,16 @@ __noinline int bf_cls_first(const struct bf_pkt *pkt)
 	list = bf_cls_table(&bf_cls_list);
 	if (!nodes || !list)
 		return BF_CLS_ERROR;
-	/* Every tree down to its leaf first: the walks are independent
-	 * chains of loads, which the CPU overlaps when nothing else sits
-	 * between them. 64-bit arithmetic: no zero extension on the way;
-	 * the levels unrolled: no counter either. */
+	/* Every tree down to its leaf first (as bf_cls_leaves()). */
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
-		__u64 nnodes = bf_cfg.nnodes, idx = t;
-		struct bf_cls_node *n;
-		int d;
+		__s64 r;
 
 		if (t >= bf_cfg.ntrees)
 			break;
-#pragma unroll
-		for (d = 0; d < BF_CLS_MAX_DEPTH; d++) {
-			n = bf_cls_at(nodes, nnodes, idx);
-			if (!n)
-				goto out_of_table;
-			if (!n->bits)
-				break;
-			idx = (__u64)n->base +
-			      (((__u64)bf_pkt_word(base, n->off) >> n->shift) & (__u64)n->count);
-		}
-		leaf[t] = idx;
+		r = bf_cls_descend(nodes, base, t);
+		if (r < 0)
+			goto out_of_table;
+		leaf[t] = r;
 	}
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 		struct bf_cls_node *n;
@@ -857,7 +855,7 @@ __noinline int bf_cls_first(const struct bf_pkt *pkt)
 		if (t >= bf_cfg.ntrees)
 			break;
 		n = bf_cls_at(nodes, bf_cfg.nnodes, leaf[t]);
-		if (!n || n->bits)
+		if (!n)
 			return BF_CLS_ERROR;
 		if (!n->count || !bf_cls_pass(base, &n->filter))
 			continue;
@@ -891,7 +889,7 @@ __noinline int bf_cls_first(const struct bf_pkt *pkt)
 	return best == BF_CLS_NONE ? BF_CLS_MISS : (int)(best & 0x7fffffff);
 
 out_of_table:
-	bf_dbg("classifier node out of its table");
+	bf_dbg("classifier tree %u: node out of its table or deeper than %d", t, BF_CLS_MAX_DEPTH);
 	return BF_CLS_ERROR;
 }
 
