@@ -27,15 +27,10 @@
 #define BF_PROG_NAME bf_prog_0000000
 
 /* A transport header as the parser reads it (the first 14 bytes: TCP's
- * flags are the last). */
+ * flags are the last). Aligned: the ports are read as one word, and the
+ * verifier refuses misaligned stack loads. */
 struct bf_l4buf {
-	union {
-		__u8 b[14];
-		struct {
-			__u32 w[3];
-			__u16 h;
-		};
-	};
-};
+	__u8 b[14];
+} __attribute__((aligned(4)));
 
 #endif /* BF_BPF_COMMON_H */

@@ -65,7 +65,7 @@ struct bf_ipv6hdr {
 };
 
 /* The transport header of protocol @proto at @hdr into the packet
- * context, which needs the first @len bytes (bf_l4_len()). */
+ * context: its first bf_l4_len(@proto) bytes. */
 static __always_inline void bf_l4_read(struct bf_pkt *pkt, const __u8 *hdr, __u8 proto)
 {
 	switch (proto) {

@@ -3,7 +3,8 @@
  * The classifier the templates walk to find the rules that can match a
  * packet without trying every rule (struct bf_cls_node in abi.h, design in
  * docs/performance.md). Built from the translated matchers of a chain: it
- * only ever narrows the candidates, the rules' own matchers still decide.
+ * only ever narrows the candidates; each rule's test, or its matchers
+ * where the test isn't exact (rtest.h), still decides.
  */
 #ifndef BF_CLS_H
 #define BF_CLS_H
