@@ -181,8 +181,9 @@ static int cls_of_chain(const struct bf_chain *chain, struct bf_cls *cls,
  * Which trees hold each rule: walk every tree from its root (node t for
  * tree t), and set bit t of @trees[rule] for each rule one of its leaves
  * lists. Also checks what the engine's merge relies on: every child and
- * list entry in bounds, every leaf sorted by rule index. Returns 0 or a
- * negative errno with the reason in @why.
+ * list entry in bounds, every leaf sorted by rule index, every word a node
+ * names the one it cuts. Returns 0 or a negative errno with the reason in
+ * @why.
  */
 static int cls_rule_trees(const struct bf_cls *cls, uint32_t nrules, uint8_t *trees, char *why,
 			  size_t whylen)
@@ -232,6 +233,15 @@ static int cls_rule_trees(const struct bf_cls *cls, uint32_t nrules, uint8_t *tr
 			    (uint64_t)n->base + (1U << n->bits) > cls->nnodes) {
 				snprintf(why, whylen, "tree %u: node of %u bits at %u, %u nodes", t,
 					 n->bits, n->base, cls->nnodes);
+				return -ERANGE;
+			}
+			/* The walk reads a named word instead of the node's. */
+			if (n->word != BF_CLS_WORD_OFF &&
+			    (n->word > BF_CLS_WORD_OFF || cls->words[n->word] != (n->off & ~3U))) {
+				snprintf(why, whylen,
+					 "tree %u: node reading byte %u names word slot %u (byte %u)",
+					 t, n->off, n->word,
+					 n->word < BF_CLS_WORDS ? cls->words[n->word] : 0);
 				return -ERANGE;
 			}
 			for (uint32_t j = 0; j < 1U << n->bits; j++) {

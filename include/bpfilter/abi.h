@@ -214,16 +214,25 @@ struct bf_lpm_key {
  * window's mask, 2^bits - 1). A leaf (bits == 0) is the @count rule
  * indexes from position @base of the list map, for the packets that pass
  * its filter.
+ *
+ * The words most nodes read are the chain's (bf_cfg.cls_words): the walk
+ * reads them once per packet, and a node that reads one of them names it
+ * by @word, its slot there (BF_CLS_WORD_OFF: the node reads @off itself).
+ * The word is then no load that waits for the node's: a level of the walk
+ * is one load of a node, not a node and then the packet word it names.
  */
 #define BF_CLS_MAX_TREES 8
 #define BF_CLS_MAX_DEPTH 12
 #define BF_CLS_MAX_BITS 16
+#define BF_CLS_WORDS 3
+#define BF_CLS_WORD_OFF BF_CLS_WORDS
 
 /*
- * A filter on two fields: the packet's big-endian words at bytes @foff and
- * @foff2, read as numbers and masked, must equal the values (a mask of 0
+ * A filter on two fields: the packet context's 32-bit words at bytes @foff
+ * and @foff2, as it holds them, masked, must equal the values (a mask of 0
  * lets anything through): the prefixes a leaf's rules' values share in
- * two fields.
+ * two fields. Mask and value are in the packet's byte order, like the
+ * words: no byte swap to compare.
  */
 struct bf_cls_filter {
 	__u8 foff;
@@ -272,7 +281,7 @@ struct bf_cls_node {
 	__u8 off;
 	__u8 shift;
 	__u8 bits;
-	__u8 pad;
+	__u8 word;
 	/* A leaf's: only packets that pass it can match its rules. */
 	struct bf_cls_filter filter;
 };
@@ -331,6 +340,10 @@ struct bf_cfg {
 	 * order (at most BF_CLS_LINEAR_MAX). */
 	__u8 linear;
 	__u8 pad2;
+	/* The classifier's words (struct bf_cls_node): byte offsets in
+	 * struct bf_pkt, multiples of 4. */
+	__u8 cls_words[BF_CLS_WORDS];
+	__u8 pad3;
 };
 
 #define BF_CLS_LINEAR_MAX 4

@@ -22,6 +22,7 @@
  */
 #include "cls.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -308,6 +309,11 @@ static void bf_cls_filter(const struct bf_cls_builder *b, const uint32_t *rules,
 			out->fvalue2 = (lo & mask) << shift;
 		}
 	}
+	/* In the packet's byte order: the walk compares words as loaded. */
+	out->fmask = htonl(out->fmask);
+	out->fvalue = htonl(out->fvalue);
+	out->fmask2 = htonl(out->fmask2);
+	out->fvalue2 = htonl(out->fvalue2);
 }
 
 static int bf_cls_leaf(struct bf_cls_builder *b, const uint32_t *rules, uint32_t n,
@@ -779,11 +785,20 @@ static uint32_t bf_cls_word(const uint8_t *pkt, uint8_t off)
 	return bf_be(pkt + (off & (sizeof(struct bf_pkt) - 4)), 4);
 }
 
+/* The word at @off of the packet context, as it holds it. */
+static uint32_t bf_cls_raw(const uint8_t *pkt, uint8_t off)
+{
+	uint32_t w;
+
+	memcpy(&w, pkt + (off & (sizeof(struct bf_pkt) - 4)), sizeof(w));
+	return w;
+}
+
 /* The template's test of a leaf's filter (bf_cls_pass() in engine.h). */
 static bool bf_cls_pass(const uint8_t *pkt, const struct bf_cls_filter *f)
 {
-	return (bf_cls_word(pkt, f->foff) & f->fmask) == f->fvalue &&
-	       (bf_cls_word(pkt, f->foff2) & f->fmask2) == f->fvalue2;
+	return (bf_cls_raw(pkt, f->foff) & f->fmask) == f->fvalue &&
+	       (bf_cls_raw(pkt, f->foff2) & f->fmask2) == f->fvalue2;
 }
 
 /*
@@ -959,6 +974,54 @@ static int bf_cls_pick(struct bf_cls_builder *b, const struct bf_rule_test *test
 	return r;
 }
 
+/*
+ * The chain's words (struct bf_cls_node): the BF_CLS_WORDS words the walks
+ * of packets inside the rules (a sample of them, as the cost model's) read
+ * the most, which the walk then reads once per packet; each inner node
+ * names its word's slot, or BF_CLS_WORD_OFF.
+ */
+static void bf_cls_pick_words(const struct bf_cls_builder *b, struct bf_cls *cls)
+{
+	uint64_t count[sizeof(struct bf_pkt) / 4] = {};
+	uint32_t step = b->nrules / BF_CLS_COST_SAMPLES + 1;
+	uint8_t pkt[sizeof(struct bf_pkt)];
+	int slot[sizeof(struct bf_pkt) / 4];
+
+	for (uint32_t r = 0; r < b->nrules; r += step) {
+		bf_cls_sample(b, r, pkt);
+		for (uint32_t t = 0; t < cls->ntrees; t++) {
+			const struct bf_cls_node *n = &cls->nodes[t];
+
+			while (n->bits) {
+				count[(n->off & (sizeof(struct bf_pkt) - 4)) / 4]++;
+				n = &cls->nodes[n->base +
+						((bf_cls_word(pkt, n->off) >> n->shift) & n->count)];
+			}
+		}
+	}
+	memset(slot, -1, sizeof(slot));
+	memset(cls->words, 0, sizeof(cls->words));
+	for (unsigned int s = 0; s < BF_CLS_WORDS; s++) {
+		unsigned int best = 0;
+
+		for (unsigned int w = 1; w < sizeof(count) / sizeof(*count); w++) {
+			if (count[w] > count[best])
+				best = w;
+		}
+		if (!count[best])
+			break;
+		cls->words[s] = 4 * best;
+		slot[best] = s;
+		count[best] = 0;
+	}
+	for (uint32_t i = 0; i < cls->nnodes; i++) {
+		struct bf_cls_node *n = &cls->nodes[i];
+		int w = slot[(n->off & (sizeof(struct bf_pkt) - 4)) / 4];
+
+		n->word = n->bits && w >= 0 ? w : BF_CLS_WORD_OFF;
+	}
+}
+
 int bf_cls_build(const struct bf_matcher_rec *matchers, const uint32_t *first,
 		 const uint16_t *count, const struct bf_rule_test *tests, uint32_t nrules,
 		 struct bf_cls *cls)
@@ -974,6 +1037,8 @@ int bf_cls_build(const struct bf_matcher_rec *matchers, const uint32_t *first,
 	r = b.scratch ? bf_cls_boxes(&b, matchers, first, count) : -ENOMEM;
 	if (!r && nrules)
 		r = bf_cls_pick(&b, tests, cls);
+	if (!r)
+		bf_cls_pick_words(&b, cls);
 	free(b.scratch);
 	free(b.sigs);
 	free(b.counts);

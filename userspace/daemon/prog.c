@@ -333,6 +333,7 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl,
 	bf_xlate_cfg(chain, bf_log_bpf_enabled(), tmpl->cfg);
 	tmpl->cfg->ntrees = recs->cls.ntrees;
 	tmpl->cfg->nnodes = recs->cls.nnodes;
+	memcpy(tmpl->cfg->cls_words, recs->cls.words, sizeof(tmpl->cfg->cls_words));
 	tmpl->cfg->nlist = recs->cls.nlist;
 	tmpl->cfg->first_match = bf_prog_first_match(chain);
 	tmpl->cfg->linear = tmpl->cfg->first_match && chain->nrules <= BF_CLS_LINEAR_MAX;
