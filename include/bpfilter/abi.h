@@ -275,6 +275,21 @@ struct bf_rule_test {
 	__u32 pad2;
 };
 
+/*
+ * A tree's root cut, in the configuration (bf_cfg.cls_roots): the walk
+ * takes the first level from there, not from a node it must load first.
+ * The fields are the root node's (@word its word's slot); a root that is a
+ * leaf has @mask 0 and @base the tree's index, its own node.
+ */
+struct bf_cls_root {
+	__u32 base;
+	__u32 mask;
+	__u8 off;
+	__u8 shift;
+	__u8 word;
+	__u8 pad;
+};
+
 struct bf_cls_node {
 	__u32 base;
 	__u32 count;
@@ -344,6 +359,7 @@ struct bf_cfg {
 	 * struct bf_pkt, multiples of 4. */
 	__u8 cls_words[BF_CLS_WORDS];
 	__u8 pad3;
+	struct bf_cls_root cls_roots[BF_CLS_MAX_TREES];
 };
 
 #define BF_CLS_LINEAR_MAX 4

@@ -1050,6 +1050,24 @@ int bf_cls_build(const struct bf_matcher_rec *matchers, const uint32_t *first,
 	return r;
 }
 
+void bf_cls_roots(const struct bf_cls *cls, struct bf_cls_root *roots)
+{
+	memset(roots, 0, BF_CLS_MAX_TREES * sizeof(*roots));
+	for (uint32_t t = 0; t < cls->ntrees && t < BF_CLS_MAX_TREES; t++) {
+		const struct bf_cls_node *n = &cls->nodes[t];
+
+		if (!n->bits) {
+			roots[t].base = t;
+			continue;
+		}
+		roots[t].base = n->base;
+		roots[t].mask = n->count;
+		roots[t].off = n->off;
+		roots[t].shift = n->shift;
+		roots[t].word = n->word;
+	}
+}
+
 void bf_cls_free(struct bf_cls *cls)
 {
 	free(cls->nodes);

@@ -33,6 +33,9 @@ struct bf_cls {
 int bf_cls_build(const struct bf_matcher_rec *matchers, const uint32_t *first,
 		 const uint16_t *count, const struct bf_rule_test *tests, uint32_t nrules,
 		 struct bf_cls *cls);
+/* The first level of each of @cls's trees, for the configuration
+ * (bf_cfg.cls_roots). */
+void bf_cls_roots(const struct bf_cls *cls, struct bf_cls_root *roots);
 void bf_cls_free(struct bf_cls *cls);
 
 #endif /* BF_CLS_H */

@@ -334,6 +334,7 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl,
 	tmpl->cfg->ntrees = recs->cls.ntrees;
 	tmpl->cfg->nnodes = recs->cls.nnodes;
 	memcpy(tmpl->cfg->cls_words, recs->cls.words, sizeof(tmpl->cfg->cls_words));
+	bf_cls_roots(&recs->cls, tmpl->cfg->cls_roots);
 	tmpl->cfg->nlist = recs->cls.nlist;
 	tmpl->cfg->first_match = bf_prog_first_match(chain);
 	tmpl->cfg->linear = tmpl->cfg->first_match && chain->nrules <= BF_CLS_LINEAR_MAX;
