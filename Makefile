@@ -54,16 +54,17 @@ $(BUILD)/gen/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/bpf/%.bpf.o: templates/%.bpf.c $(BUILD)/gen/vmlinux.h $(wildcard bpf/*.h) include/bpfilter/abi.h
+# Static pattern rules: their targets are explicit, so make neither
+# deletes them as intermediates after a build nor, once they are deleted,
+# takes them for made (as a merely "secondary" file would be).
+BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TEMPLATES))
+
+$(BPF_OBJS): $(BUILD)/bpf/%.bpf.o: templates/%.bpf.c $(BUILD)/gen/vmlinux.h $(wildcard bpf/*.h) \
+			include/bpfilter/abi.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-# Kept: made by pattern rules and only named as prerequisites of pattern
-# rules, they are intermediates, which make deletes after a build; the
-# next make then regenerated the skeletons and rebuilt every object.
-.SECONDARY: $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(TEMPLATES)) $(SKELS)
-
-$(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
+$(SKELS): $(BUILD)/skel/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	@mkdir -p $(@D)
 	$(BPFTOOL) gen skeleton $< name bf_$*_tmpl > $@.tmp && mv $@.tmp $@
 
