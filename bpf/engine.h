@@ -608,7 +608,7 @@ static __always_inline void bf_cls_words_read(const __u8 *pkt, struct bf_cls_wor
 		words->w[i] = bf_pkt_word(pkt, bf_cfg.cls_words[i]);
 }
 
-/* bf_cls_descend() picks a word with a case per slot. */
+/* bf_cls_word_of() picks a word with a case per slot. */
 _Static_assert(BF_CLS_WORDS == 3, "a case per classifier word");
 
 /*

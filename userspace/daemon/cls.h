@@ -19,7 +19,7 @@ struct bf_cls {
 	uint32_t *list;
 	uint32_t nlist;
 	uint8_t ntrees;
-	/* The words the most nodes read (bf_cfg.cls_words). */
+	/* The words the walks read the most (bf_cfg.cls_words). */
 	uint8_t words[BF_CLS_WORDS];
 	/* The most candidates a packet can get from one tree. */
 	uint32_t max_leaf;
