@@ -691,7 +691,9 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 	bf_cls_words_read(base, &words);
 	/* Every tree down to its leaf first: the walks are independent
 	 * chains of loads, which the CPU overlaps when nothing else sits
-	 * between them. */
+	 * between them. Unrolled: each tree's root is at a constant place
+	 * in the configuration, and no loop counter sits between walks. */
+#pragma unroll
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 		__s64 leaf;
 
@@ -902,6 +904,7 @@ __noinline int bf_cls_first(const struct bf_pkt *pkt)
 		return BF_CLS_ERROR;
 	bf_cls_words_read(base, &words);
 	/* Every tree down to its leaf first (as bf_cls_leaves()). */
+#pragma unroll
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 		__s64 r;
 
