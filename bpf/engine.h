@@ -672,6 +672,38 @@ static __always_inline __s64 bf_cls_descend(struct bf_cls_node *nodes, const __u
 }
 
 /*
+ * Every tree down to its leaf, the leaves' indexes in @leaf: 0, or -1 when
+ * a node is out of the table or a tree deeper than BF_CLS_MAX_DEPTH. The
+ * walks are independent chains of loads, which the CPU overlaps when
+ * nothing else sits between them. Unrolled: each tree's root is at a
+ * constant place in the configuration, and no loop counter sits between
+ * walks.
+ */
+static __always_inline int bf_cls_descend_all(struct bf_cls_node *nodes, const __u8 *pkt,
+					      __u32 *leaf)
+{
+	struct bf_cls_words words;
+	__u32 t;
+
+	bf_cls_words_read(pkt, &words);
+#pragma unroll
+	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
+		__s64 r;
+
+		if (t >= bf_cfg.ntrees)
+			break;
+		r = bf_cls_descend(nodes, pkt, t, &words);
+		if (r < 0) {
+			bf_dbg("classifier tree %u: node out of its table or deeper than %d", t,
+			       BF_CLS_MAX_DEPTH);
+			return -1;
+		}
+		leaf[t] = r;
+	}
+	return 0;
+}
+
+/*
  * Walk every tree down to the leaf the packet falls in, whose candidates
  * are then list entries [pos, end) of that tree: returns how many in all,
  * or -1. A level is a few loads and a bounds check; one call for all the
@@ -684,29 +716,11 @@ __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 	struct bf_cls_node *nodes = bf_cls_table(&bf_cls_nodes);
 	__u32 *list = bf_cls_table(&bf_cls_list);
 	__u32 total = 0, t;
-	struct bf_cls_words words;
 
 	if (!pkt || !w || !nodes || !list)
 		return -1;
-	bf_cls_words_read(base, &words);
-	/* Every tree down to its leaf first: the walks are independent
-	 * chains of loads, which the CPU overlaps when nothing else sits
-	 * between them. Unrolled: each tree's root is at a constant place
-	 * in the configuration, and no loop counter sits between walks. */
-#pragma unroll
-	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
-		__s64 leaf;
-
-		if (t >= bf_cfg.ntrees)
-			break;
-		leaf = bf_cls_descend(nodes, base, t, &words);
-		if (leaf < 0) {
-			bf_dbg("classifier tree %u: node out of its table or deeper than %d", t,
-			       BF_CLS_MAX_DEPTH);
-			return -1;
-		}
-		w->pos[t] = leaf;
-	}
+	if (bf_cls_descend_all(nodes, base, w->pos))
+		return -1;
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 		struct bf_cls_node *n;
 
@@ -889,7 +903,6 @@ __noinline int bf_cls_first(const struct bf_pkt *pkt)
 	const __u8 *base = (const __u8 *)pkt;
 	__u32 leaf[BF_CLS_MAX_TREES];
 	__u32 best = BF_CLS_NONE, t;
-	struct bf_cls_words words;
 	struct bf_cls_node *nodes;
 	__u32 *list;
 
@@ -902,19 +915,8 @@ __noinline int bf_cls_first(const struct bf_pkt *pkt)
 	list = bf_cls_table(&bf_cls_list);
 	if (!nodes || !list)
 		return BF_CLS_ERROR;
-	bf_cls_words_read(base, &words);
-	/* Every tree down to its leaf first (as bf_cls_leaves()). */
-#pragma unroll
-	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
-		__s64 r;
-
-		if (t >= bf_cfg.ntrees)
-			break;
-		r = bf_cls_descend(nodes, base, t, &words);
-		if (r < 0)
-			goto out_of_table;
-		leaf[t] = r;
-	}
+	if (bf_cls_descend_all(nodes, base, leaf))
+		return BF_CLS_ERROR;
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {
 		struct bf_cls_node *n;
 		__u32 k, first, count;
@@ -954,10 +956,6 @@ __noinline int bf_cls_first(const struct bf_pkt *pkt)
 			return BF_CLS_LONG;
 	}
 	return best == BF_CLS_NONE ? BF_CLS_MISS : (int)(best & 0x7fffffff);
-
-out_of_table:
-	bf_dbg("classifier tree %u: node out of its table or deeper than %d", t, BF_CLS_MAX_DEPTH);
-	return BF_CLS_ERROR;
 }
 
 /*
