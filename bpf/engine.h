@@ -556,9 +556,7 @@ static __always_inline bool bf_test_pass(const __u8 *pkt, const struct bf_rule_t
 	for (i = 0; i < BF_TEST_WORDS; i++) {
 		if (i >= t->nwords)
 			break;
-		/* In 64 bits, as loaded: no zero extension to compare. */
-		if (((__u64)*(const __u32 *)(pkt + (t->off[i] & (sizeof(struct bf_pkt) - 4))) &
-		     (__u64)t->mask[i]) != (__u64)t->value[i])
+		if ((bf_pkt_raw(pkt, t->off[i]) & (__u64)t->mask[i]) != (__u64)t->value[i])
 			return false;
 	}
 	for (i = 0; i < BF_TEST_RANGES; i++) {
