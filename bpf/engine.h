@@ -88,35 +88,20 @@ struct {
 } bf_log_ts SEC(".maps");
 
 /*
- * The classifier: decision tree nodes, and the leaves' rule lists (see
- * struct bf_cls_node). Each is a table in a single map value, sized by the
- * daemon (bf_cfg.nnodes and nlist entries): a tree level indexes it with
- * a bounds check, where a lookup per node would store the index on the
- * stack and load it back, on the walk's critical path. No BTF type: the
- * kernel would hold the value to one entry's size.
+ * The classifier: decision tree nodes, the leaves' rule lists (see struct
+ * bf_cls_node), and per rule its matchers folded into word tests. Each is
+ * a global array in a data section of its own, which libbpf makes an
+ * array map of one value; the daemon sizes it (bf_cfg.nnodes, nlist and
+ * nrules entries) and writes it before load. The program reaches such a
+ * table by its address, an instruction's constant: no lookup call per
+ * packet, and no register or stack slot to hold a pointer to it. A tree
+ * level indexes it with a bounds check against the configuration's size.
+ * Declared with one entry; the daemon's size is what the verifier checks
+ * every access against.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct bf_cls_node));
-	__uint(max_entries, 1);
-} bf_cls_nodes SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(__u32));
-	__uint(max_entries, 1);
-} bf_cls_list SEC(".maps");
-
-/* Per rule, its matchers folded into word tests: bf_cfg.nrules entries of
- * struct bf_rule_test. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(struct bf_rule_test));
-	__uint(max_entries, 1);
-} bf_rule_tests SEC(".maps");
+struct bf_cls_node bf_cls_nodes[1] SEC(".data.cls_nodes");
+__u32 bf_cls_list[1] SEC(".data.cls_list");
+struct bf_rule_test bf_rule_tests[1] SEC(".data.cls_tests");
 
 #define bf_dbg(fmt, ...)                                          \
 	do {                                                      \
@@ -513,17 +498,6 @@ static __always_inline __u32 bf_cls_head(const __u32 *list, struct bf_cls_walk *
 	return list[pos];
 }
 
-/* The classifier's tables (one map value each): NULL if they can't be read. */
-static __always_inline void *bf_cls_table(void *map)
-{
-	__u32 zero = 0;
-	void *t = bpf_map_lookup_elem(map, &zero);
-
-	if (!t)
-		bf_dbg("classifier table lookup failed");
-	return t;
-}
-
 /* The big-endian word at byte @off of the packet context, as a number.
  * The daemon gives multiples of 4 inside struct bf_pkt; the mask is what
  * shows the verifier so. */
@@ -711,11 +685,11 @@ static __always_inline int bf_cls_descend_all(struct bf_cls_node *nodes, const _
 __noinline int bf_cls_leaves(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 {
 	const __u8 *base = (const __u8 *)pkt;
-	struct bf_cls_node *nodes = bf_cls_table(&bf_cls_nodes);
-	__u32 *list = bf_cls_table(&bf_cls_list);
+	struct bf_cls_node *nodes = bf_cls_nodes;
+	__u32 *list = bf_cls_list;
 	__u32 total = 0, t;
 
-	if (!pkt || !w || !nodes || !list)
+	if (!pkt || !w)
 		return -1;
 	if (bf_cls_descend_all(nodes, base, w->pos))
 		return -1;
@@ -789,11 +763,11 @@ static __always_inline bool bf_cls_may(const __u8 *pkt, const struct bf_rule_tes
  */
 __noinline int bf_cls_next(const struct bf_pkt *pkt, struct bf_cls_walk *w)
 {
-	__u32 *list = bf_cls_table(&bf_cls_list);
-	struct bf_rule_test *tests = bf_cls_table(&bf_rule_tests);
+	struct bf_rule_test *tests = bf_rule_tests;
+	__u32 *list = bf_cls_list;
 	int k, idx;
 
-	if (!pkt || !w || !list || !tests)
+	if (!pkt || !w)
 		return -1;
 	for (k = 0; k < BF_CLS_SKIP_MAX; k++) {
 		idx = bf_cls_pop(list, w);
@@ -897,22 +871,18 @@ static __always_inline int bf_cls_linear(const struct bf_pkt *pkt,
  */
 __noinline int bf_cls_first(const struct bf_pkt *pkt)
 {
-	struct bf_rule_test *tests = bf_cls_table(&bf_rule_tests);
+	struct bf_rule_test *tests = bf_rule_tests;
+	struct bf_cls_node *nodes = bf_cls_nodes;
 	const __u8 *base = (const __u8 *)pkt;
 	__u32 leaf[BF_CLS_MAX_TREES];
 	__u32 best = BF_CLS_NONE, t;
-	struct bf_cls_node *nodes;
-	__u32 *list;
+	__u32 *list = bf_cls_list;
 
-	if (!pkt || !tests)
+	if (!pkt)
 		return BF_CLS_ERROR;
 	/* A constant: the verifier keeps one way or the other. */
 	if (bf_cfg.linear)
 		return bf_cls_linear(pkt, tests);
-	nodes = bf_cls_table(&bf_cls_nodes);
-	list = bf_cls_table(&bf_cls_list);
-	if (!nodes || !list)
-		return BF_CLS_ERROR;
 	if (bf_cls_descend_all(nodes, base, leaf))
 		return BF_CLS_ERROR;
 	for (t = 0; t < BF_CLS_MAX_TREES; t++) {

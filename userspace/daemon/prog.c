@@ -27,6 +27,15 @@ static const char *const bf_map_names[_BF_MAP_MAX] = {
 	[BF_MAP_RULE_TESTS] = "bf_rule_tests",
 };
 
+/* The classifier's tables are global arrays, each in a data section of its
+ * own (engine.h): libbpf names their maps after the section. They are
+ * pinned under bf_map_names all the same. */
+static const char *const bf_map_secs[_BF_MAP_MAX] = {
+	[BF_MAP_CLS_NODES] = ".data.cls_nodes",
+	[BF_MAP_CLS_LIST] = ".data.cls_list",
+	[BF_MAP_RULE_TESTS] = ".data.cls_tests",
+};
+
 /* A chain translated for its maps, before load: the classifier is built
  * from the matcher records and sizes two of the maps. */
 struct bf_prog_recs {
@@ -66,7 +75,7 @@ static size_t bf_max1(size_t n)
 
 static struct bpf_map *bf_tmpl_map(const struct bf_tmpl *tmpl, enum bf_map_id id)
 {
-	return bpf_object__find_map_by_name(tmpl->obj, bf_map_names[id]);
+	return bpf_object__find_map_by_name(tmpl->obj, bf_map_secs[id] ?: bf_map_names[id]);
 }
 
 static struct bf_prog *bf_prog_alloc(void)
@@ -95,6 +104,31 @@ static size_t bf_log_size(const struct bf_chain *chain)
 	return bf_chain_logs(chain) ? BF_LOG_RING_SIZE : (size_t)(page > 0 ? page : 4096);
 }
 
+/*
+ * A classifier table, @n entries of @size bytes at @values: the single
+ * value of its map, sized and written before load, so libbpf creates the
+ * map with it (one copy, and no update after). A table of no entries
+ * still has one, zeroed: a map value can't be empty.
+ */
+static int bf_prog_set_table(struct bpf_map *map, const void *values, uint32_t n, size_t size)
+{
+	size_t len;
+	void *data;
+	int r;
+
+	if (!map)
+		return -ENOENT;
+	r = bpf_map__set_value_size(map, bf_max1(n) * size);
+	if (r)
+		return r;
+	data = bpf_map__initial_value(map, &len);
+	if (!data || len < (size_t)n * size)
+		return -EINVAL;
+	if (n)
+		memcpy(data, values, (size_t)n * size);
+	return 0;
+}
+
 /* Size the maps to the chain before load; a map can't be empty. */
 static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain,
 			     const struct bf_prog_recs *recs)
@@ -117,13 +151,12 @@ static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain,
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_COUNTERS), chain->nrules + 2);
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_LOG), bf_log_size(chain));
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_LOG_TS), bf_max1(chain->nrules));
-	/* The classifier's tables are each one value (engine.h). */
-	r = r ?: bpf_map__set_value_size(bf_tmpl_map(tmpl, BF_MAP_CLS_NODES),
-					 bf_max1(recs->cls.nnodes) * sizeof(*recs->cls.nodes));
-	r = r ?: bpf_map__set_value_size(bf_tmpl_map(tmpl, BF_MAP_CLS_LIST),
-					 bf_max1(recs->cls.nlist) * sizeof(*recs->cls.list));
-	r = r ?: bpf_map__set_value_size(bf_tmpl_map(tmpl, BF_MAP_RULE_TESTS),
-					 bf_max1(chain->nrules) * sizeof(*recs->tests));
+	r = r ?: bf_prog_set_table(bf_tmpl_map(tmpl, BF_MAP_CLS_NODES), recs->cls.nodes,
+				   recs->cls.nnodes, sizeof(*recs->cls.nodes));
+	r = r ?: bf_prog_set_table(bf_tmpl_map(tmpl, BF_MAP_CLS_LIST), recs->cls.list,
+				   recs->cls.nlist, sizeof(*recs->cls.list));
+	r = r ?: bf_prog_set_table(bf_tmpl_map(tmpl, BF_MAP_RULE_TESTS), recs->tests,
+				   chain->nrules, sizeof(*recs->tests));
 	return r;
 }
 
@@ -211,29 +244,16 @@ static int bf_array_fill(int fd, const void *values, size_t vsize, uint32_t n)
 	return 0;
 }
 
-/* Write a table, the single value of map @fd sized to its @n entries
- * (engine.h). */
-static int bf_table_fill(int fd, const void *values, uint32_t n)
-{
-	const uint32_t zero = 0;
-
-	if (!n)
-		return 0;
-	return bpf_map_update_elem(fd, &zero, values, BPF_ANY) ? -errno : 0;
-}
-
 static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain,
 			      const struct bf_prog_recs *recs)
 {
 	int r;
 
+	/* The classifier's tables are in already (bf_prog_set_table()). */
 	r = bf_array_fill(prog->maps[BF_MAP_RULES], recs->rules, sizeof(*recs->rules),
 			  chain->nrules);
 	r = r ?: bf_array_fill(prog->maps[BF_MAP_MATCHERS], recs->matchers,
 			       sizeof(*recs->matchers), recs->nmatchers);
-	r = r ?: bf_table_fill(prog->maps[BF_MAP_CLS_NODES], recs->cls.nodes, recs->cls.nnodes);
-	r = r ?: bf_table_fill(prog->maps[BF_MAP_CLS_LIST], recs->cls.list, recs->cls.nlist);
-	r = r ?: bf_table_fill(prog->maps[BF_MAP_RULE_TESTS], recs->tests, chain->nrules);
 	return r;
 }
 
