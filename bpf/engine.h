@@ -23,19 +23,25 @@
 
 const volatile struct bf_cfg bf_cfg = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, struct bf_rule_rec);
-	__uint(max_entries, 1);
-} bf_rules SEC(".maps");
+/*
+ * The rules' records (bf_cfg.nrules) and their matchers (bf_cfg.nmatchers):
+ * global arrays in data sections of their own, as the classifier's tables
+ * below, which the daemon sizes and writes before load. A rule's record is
+ * then an address the program computes, not a lookup.
+ */
+struct bf_rule_rec bf_rules[1] SEC(".data.rules");
+struct bf_matcher_rec bf_matchers[1] SEC(".data.matchers");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
-	__type(value, struct bf_matcher_rec);
-	__uint(max_entries, 1);
-} bf_matchers SEC(".maps");
+/* Rule @idx's record, NULL past the chain's rules. The bounds are checked
+ * on the register that indexes. */
+static __always_inline struct bf_rule_rec *bf_rule_at(__u64 idx)
+{
+	asm volatile("" : "+r"(idx));
+	if (idx >= bf_cfg.nrules)
+		return NULL;
+	asm volatile("" : "+r"(idx));
+	return &bf_rules[idx];
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -338,17 +344,17 @@ __noinline int bf_match_rule(struct bf_pkt *pkt, __u32 first, __u32 n)
 	if (!pkt)
 		return -1;
 	for (j = 0; j < BF_RULE_MAX_MATCHERS; j++) {
-		struct bf_matcher_rec *m;
-		__u32 k = first + j;
+		__u64 k = (__u64)first + j;
 
 		if (j >= n)
 			break;
-		m = bpf_map_lookup_elem(&bf_matchers, &k);
-		if (!m) {
-			bf_dbg("matcher %u lookup failed", k);
+		asm volatile("" : "+r"(k));
+		if (k >= bf_cfg.nmatchers) {
+			bf_dbg("matcher %u past the chain's", (__u32)k);
 			return -1;
 		}
-		if (!bf_match(pkt, m))
+		asm volatile("" : "+r"(k));
+		if (!bf_match(pkt, &bf_matchers[k]))
 			return 0;
 	}
 	return 1;
@@ -452,9 +458,9 @@ static __always_inline long bf_rule_eval(struct bf_run *run, __u32 idx)
 	struct bf_rule_rec *rule;
 	int r;
 
-	rule = bpf_map_lookup_elem(&bf_rules, &idx);
+	rule = bf_rule_at(idx);
 	if (!rule) {
-		bf_dbg("rule %u lookup failed", idx);
+		bf_dbg("rule %u past the chain's", idx);
 		run->error = 1;
 		return 1;
 	}
@@ -472,10 +478,10 @@ static __always_inline long bf_rule_eval(struct bf_run *run, __u32 idx)
 /* Rule @idx, found to match by bf_cls_first(): its actions. */
 static __always_inline void bf_rule_hit(struct bf_run *run, __u32 idx)
 {
-	struct bf_rule_rec *rule = bpf_map_lookup_elem(&bf_rules, &idx);
+	struct bf_rule_rec *rule = bf_rule_at(idx);
 
 	if (!rule) {
-		bf_dbg("rule %u lookup failed", idx);
+		bf_dbg("rule %u past the chain's", idx);
 		run->error = 1;
 		return;
 	}
@@ -824,7 +830,6 @@ static __always_inline int bf_cand_match(const struct bf_pkt *pkt,
 {
 	const struct bf_rule_test *t;
 	struct bf_rule_rec *rule;
-	__u32 key;
 
 	asm volatile("" : "+r"(idx));
 	if (idx >= bf_cfg.nrules)
@@ -835,8 +840,7 @@ static __always_inline int bf_cand_match(const struct bf_pkt *pkt,
 		return 0;
 	if (t->exact)
 		return 1;
-	key = idx;
-	rule = bpf_map_lookup_elem(&bf_rules, &key);
+	rule = bf_rule_at(idx);
 	if (!rule)
 		return -1;
 	return bf_match_rule((struct bf_pkt *)pkt, rule->first_matcher, rule->nmatchers);

@@ -342,6 +342,8 @@ struct bf_cfg {
 	 * the bounds the verifier checks each index against. */
 	__u32 nnodes;
 	__u32 nlist;
+	/* Entries in bf_matchers. */
+	__u32 nmatchers;
 	/* No rule is CONTINUE: the first rule that matches ends the walk, and
 	 * the lowest candidate that matches is it, whatever the order the
 	 * candidates are tried in. */

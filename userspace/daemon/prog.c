@@ -27,10 +27,12 @@ static const char *const bf_map_names[_BF_MAP_MAX] = {
 	[BF_MAP_RULE_TESTS] = "bf_rule_tests",
 };
 
-/* The classifier's tables are global arrays, each in a data section of its
- * own (engine.h): libbpf names their maps after the section. They are
- * pinned under bf_map_names all the same. */
+/* The rules, their matchers and the classifier's tables are global arrays,
+ * each in a data section of its own (engine.h): libbpf names their maps
+ * after the section. They are pinned under bf_map_names all the same. */
 static const char *const bf_map_secs[_BF_MAP_MAX] = {
+	[BF_MAP_RULES] = ".data.rules",
+	[BF_MAP_MATCHERS] = ".data.matchers",
 	[BF_MAP_CLS_NODES] = ".data.cls_nodes",
 	[BF_MAP_CLS_LIST] = ".data.cls_list",
 	[BF_MAP_RULE_TESTS] = ".data.cls_tests",
@@ -105,7 +107,7 @@ static size_t bf_log_size(const struct bf_chain *chain)
 }
 
 /*
- * A classifier table, @n entries of @size bytes at @values: the single
+ * A table, @n entries of @size bytes at @values: the single
  * value of its map, sized and written before load, so libbpf creates the
  * map with it (one copy, and no update after). A table of no entries
  * still has one, zeroed: a map value can't be empty.
@@ -143,8 +145,10 @@ static int bf_prog_size_maps(struct bf_tmpl *tmpl, const struct bf_chain *chain,
 			nexact += chain->sets[i].nelems;
 	}
 
-	r = bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_RULES), bf_max1(chain->nrules));
-	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_MATCHERS), bf_max1(nmatchers));
+	r = bf_prog_set_table(bf_tmpl_map(tmpl, BF_MAP_RULES), recs->rules, chain->nrules,
+			      sizeof(*recs->rules));
+	r = r ?: bf_prog_set_table(bf_tmpl_map(tmpl, BF_MAP_MATCHERS), recs->matchers, nmatchers,
+				   sizeof(*recs->matchers));
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_SETS), bf_max1(chain->nsets));
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_SET_ELEMS), bf_set_room(nexact));
 	r = r ?: bpf_map__set_max_entries(bf_tmpl_map(tmpl, BF_MAP_SET_LPM), bf_set_room(nlpm));
@@ -218,43 +222,6 @@ static int bf_prog_translate(const struct bf_chain *chain, struct bf_prog_recs *
 	}
 	return bf_cls_build(recs->matchers, recs->first, recs->count, recs->tests, chain->nrules,
 			    &recs->cls);
-}
-
-/*
- * Write @n values to array map @fd from key 0: in batches, one system call
- * for many entries (a million rules would otherwise take seconds).
- */
-static int bf_array_fill(int fd, const void *values, size_t vsize, uint32_t n)
-{
-	enum { BATCH = 65536 };
-	_cleanup_free_ uint32_t *keys = malloc(sizeof(*keys) * (n < BATCH ? n + 1 : BATCH));
-
-	if (!keys)
-		return -ENOMEM;
-	for (uint32_t done = 0; done < n;) {
-		uint32_t cnt = n - done < BATCH ? n - done : BATCH;
-
-		for (uint32_t i = 0; i < cnt; i++)
-			keys[i] = done + i;
-		if (bpf_map_update_batch(fd, keys, (const uint8_t *)values + (size_t)done * vsize,
-					 &cnt, NULL))
-			return -errno;
-		done += cnt;
-	}
-	return 0;
-}
-
-static int bf_prog_fill_rules(struct bf_prog *prog, const struct bf_chain *chain,
-			      const struct bf_prog_recs *recs)
-{
-	int r;
-
-	/* The classifier's tables are in already (bf_prog_set_table()). */
-	r = bf_array_fill(prog->maps[BF_MAP_RULES], recs->rules, sizeof(*recs->rules),
-			  chain->nrules);
-	r = r ?: bf_array_fill(prog->maps[BF_MAP_MATCHERS], recs->matchers,
-			       sizeof(*recs->matchers), recs->nmatchers);
-	return r;
 }
 
 static int bf_prog_fill_sets(struct bf_prog *prog, const struct bf_chain *chain)
@@ -356,6 +323,7 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl,
 	memcpy(tmpl->cfg->cls_words, recs->cls.words, sizeof(tmpl->cfg->cls_words));
 	bf_cls_roots(&recs->cls, tmpl->cfg->cls_roots);
 	tmpl->cfg->nlist = recs->cls.nlist;
+	tmpl->cfg->nmatchers = recs->nmatchers;
 	tmpl->cfg->first_match = bf_prog_first_match(chain);
 	tmpl->cfg->linear = tmpl->cfg->first_match && chain->nrules <= BF_CLS_LINEAR_MAX;
 	tmpl->cfg->parse_l4 = bf_prog_needs_l4(chain, recs, tmpl->cfg);
@@ -377,8 +345,9 @@ static int bf_prog_build(const struct bf_chain *chain, struct bf_tmpl *tmpl,
 		return bf_err(err, errlen, r, "cannot keep the program of chain '%s': %s",
 			      chain->name, strerror(-r));
 
-	r = bf_prog_fill_rules(p, chain, recs);
-	r = r ?: bf_prog_fill_sets(p, chain);
+	/* The rules, matchers and classifier are in already
+	 * (bf_prog_set_table()). */
+	r = bf_prog_fill_sets(p, chain);
 	if (r)
 		return bf_err(err, errlen, r, "cannot fill the maps of chain '%s': %s",
 			      chain->name, strerror(errno ? errno : -r));
