@@ -100,7 +100,8 @@ $(BUILD)/bin/bfcli: $(CLI_OBJS) $(BUILD)/lib/libbpfilter.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bin/bf_selftests: $(SELFTEST_OBJS) $(DAEMON_OBJS) $(BUILD)/lib/libbpfilter.a
+$(BUILD)/bin/bf_selftests: $(SELFTEST_OBJS) $(BUILD)/obj/selftests/bench/acl.o $(DAEMON_OBJS) \
+			  $(BUILD)/lib/libbpfilter.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/acl.h"
 #include "daemon/cls.h"
 #include "daemon/rtest.h"
 #include "daemon/xlate.h"
@@ -30,6 +31,7 @@
 #include "lib/helper.h"
 #include "pkt.h"
 #include "prog_run.h"
+#include "rng.h"
 #include "test.h"
 
 #define for_each_hook(hook, mask)                                 \
@@ -1332,4 +1334,146 @@ next:
 		free(b.after);
 		free(b.counted);
 	}
+}
+
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The benchmark's ClassBench-style ACL (selftests/bench/acl.c), every rule
+ * counting: a chain of several trees whose groups the builder merges (the
+ * rules narrow in destination, source and port join those narrow in
+ * destination and source), run on packets inside random rules and on
+ * misses. Each packet's verdict, and at the end every rule's counter, must
+ * be those of the first rule that the generator's own first-match check
+ * says it hits.
+ */
+#define ACL_RULES 10000
+#define ACL_PKTS 800
+#define ACL_SEED 0x61636c2d74657374ULL
+
+/* The ACL's rules, "counter" before each verdict, into @g. */
+static bool acl_chain(const struct bench_acl *acl, struct gen *g)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	char *line, *save = NULL;
+
+	if (!ASSERT_TRUE(f, "open_memstream: %s", strerror(errno)))
+		return false;
+	if (!ASSERT_OK(bench_acl_write(acl, "BF_HOOK_XDP", f), "writing the ACL") ||
+	    !ASSERT_TRUE(!fclose(f), "writing the ACL: %s", strerror(errno)))
+		return false;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *verdict = strrchr(line, ' ');
+
+		if (strncmp(line, "rule ", 5) || !verdict)
+			continue;
+		*verdict++ = '\0';
+		gen_rule(g, "%s counter %s", line + 5, verdict);
+	}
+	return gen_ok(g) && ASSERT_EQ(g->nrules, acl->n, "rules written");
+}
+
+/* Whether rule @r is narrow (bf_cls_sig()) in the port range [lo, hi]. */
+static bool acl_port_narrow(uint16_t lo, uint16_t hi)
+{
+	return hi - lo < 256;
+}
+
+/* The merge the test is about: a rule narrow in destination, source and
+ * destination port shares its tree with one narrow in the addresses only. */
+static void acl_check_trees(const struct bf_cls *cls, const uint8_t *trees,
+			    const struct bench_acl *acl)
+{
+	long full = -1, addrs = -1;
+
+	for (uint32_t i = 0; i < acl->n && (full < 0 || addrs < 0); i++) {
+		const struct bench_acl_rule *r = &acl->rules[i];
+		bool both = r->slen >= 16 && r->dlen >= 16 && !acl_port_narrow(r->sport_lo, r->sport_hi);
+
+		if (both && r->proto && acl_port_narrow(r->dport_lo, r->dport_hi) && full < 0)
+			full = i;
+		else if (both && !acl_port_narrow(r->dport_lo, r->dport_hi) && addrs < 0)
+			addrs = i;
+	}
+	if (!ASSERT_TRUE(full >= 0 && addrs >= 0, "the ACL has no rules of the two groups"))
+		return;
+	ASSERT_TRUE(cls->ntrees > 1, "the ACL has %u classifier tree(s)", cls->ntrees);
+	ASSERT_TRUE(tree_of(trees, full) >= 0 && tree_of(trees, full) == tree_of(trees, addrs),
+		    "rule %ld (addresses and port) is in tree %d, rule %ld (addresses) in %d: "
+		    "the builder no longer merges their groups, or the cost model prefers "
+		    "otherwise",
+		    full, tree_of(trees, full), addrs, tree_of(trees, addrs));
+}
+
+static void acl_addr(uint32_t a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+BF_TEST(prog_cls_acl)
+{
+	const size_t nslots = ACL_RULES + 2;
+	_cleanup_free_ struct bf_counter *want = calloc(nslots, sizeof(*want));
+	_cleanup_free_ struct bf_counter *got = calloc(nslots, sizeof(*got));
+	_cleanup_free_ uint8_t *trees = NULL;
+	struct bench_acl acl = {};
+	struct gen g = { .keep = true };
+	struct bf_rng rng = { .s = ACL_SEED };
+	struct tprog t = {};
+	struct bf_cls cls;
+	unsigned int bad = 0, hits = 0;
+
+	if (!ASSERT_TRUE(want && got, "out of memory") ||
+	    !ASSERT_OK(bench_acl_gen(&acl, ACL_RULES, ACL_SEED), "generating the ACL"))
+		goto out;
+	if (!acl_chain(&acl, &g) || !load(&t, BF_HOOK_XDP, "DROP", g.buf))
+		goto out;
+	if (cls_check(&t, &cls, &trees, NULL))
+		acl_check_trees(&cls, trees, &acl);
+	bf_cls_free(&cls);
+
+	for (uint32_t i = 0; i < ACL_PKTS; i++) {
+		struct bench_acl_pkt p;
+		char src[16], dst[16];
+		struct pkt_spec spec = { .l3 = PKT_L3_IP4, .saddr = src, .daddr = dst };
+		enum bf_verdict v;
+		size_t slot;
+		int r;
+
+		if (i % 8 == 7)
+			r = bench_acl_miss(&acl, ACL_SEED + i, &p);
+		else
+			r = bench_acl_hit(&acl, bf_rng_u64(&rng) % ACL_RULES, ACL_SEED + i, &p);
+		if (r == -ENOENT)
+			continue;
+		if (!ASSERT_TRUE(r == 0, "packet %u: none built: %s", i, strerror(-r)))
+			break;
+		acl_addr(p.src, src, sizeof(src));
+		acl_addr(p.dst, dst, sizeof(dst));
+		spec.proto = p.proto;
+		spec.sport = p.sport;
+		spec.dport = p.dport;
+		r = tprog_run(&t, &spec, NULL, &v);
+		if (!ASSERT_TRUE(r == 0, "packet %u: test run failed: %s", i, strerror(-r)))
+			break;
+		if (v != p.verdict && bad++ < 5)
+			bf_test_fail(__FILE__, __LINE__,
+				     "packet %u %s:%u -> %s:%u proto %u: %s, expected %s (rule %lld '%s')",
+				     i, src, p.sport, dst, p.dport, p.proto, tprog_verdict_name(v),
+				     tprog_verdict_name(p.verdict), (long long)p.rule,
+				     p.rule >= 0 ? gen_text(&g, (size_t)p.rule) : "(policy)");
+		slot = p.rule >= 0 ? (size_t)p.rule : ACL_RULES;
+		want[slot].packets++;
+		want[slot].bytes += hook_len(BF_HOOK_XDP, &spec);
+		hits += p.rule >= 0;
+	}
+	ASSERT_TRUE(hits > ACL_PKTS / 2, "only %u of the packets hit a rule", hits);
+	if (ASSERT_OK(tprog_counters(&t, got, nslots), "reading counters"))
+		check_all_counters(&t, &g, got, want, nslots, "the ACL's packets");
+out:
+	tprog_close(&t);
+	gen_free(&g);
+	bench_acl_free(&acl);
 }
