@@ -57,6 +57,14 @@
  * cheapest classifier, see bf_cls_cost()); the others (but the catch-all)
  * for the fields most other rules are narrow in. */
 #define BF_CLS_EXACT_TREES 3
+/* Groups merged into those whose fields they hold (bf_sigs_merge()):
+ * none, the largest groups kept, or every group but the catch-all. */
+enum {
+	BF_CLS_MERGE_NONE,
+	BF_CLS_MERGE_KEPT,
+	BF_CLS_MERGE_ALL,
+	_BF_CLS_MERGE_MAX,
+};
 /* The cost model's weights, about the nanoseconds each takes: a tree (its
  * leaf's filters and head), a level walked, a candidate's test (struct
  * bf_rule_test), a candidate's matchers run when its test is not exact. */
@@ -105,9 +113,10 @@ struct bf_cls_builder {
 	bool *never;
 	uint64_t budget;
 	/* Largest groups kept as trees of their own (bf_cls_groups()), and
-	 * whether those whose fields hold another kept group's join it. */
+	 * which groups whose fields hold another group's join it
+	 * (BF_CLS_MERGE_*). */
 	uint32_t exact;
-	bool merge;
+	uint32_t merge;
 	/* The cuts' space factor and fan-out (BF_CLS_SPFAC). */
 	uint32_t spfac;
 	uint32_t fanout;
@@ -587,15 +596,15 @@ static uint64_t bf_cls_tree_min(uint32_t nrules)
 	return nrules / 64 > BF_CLS_TREE_MIN ? nrules / 64 : BF_CLS_TREE_MIN;
 }
 
-/* How many rules not yet in a kept group are narrow in all of @sig's
- * fields. */
+/* How many rules not yet in a kept group (@covered, NULL: none is) are
+ * narrow in all of @sig's fields. */
 static uint64_t bf_sig_cover(const struct bf_sig_count *counts, uint32_t nsig,
 			     const bool *covered, uint32_t sig)
 {
 	uint64_t n = 0;
 
 	for (uint32_t i = 0; i < nsig; i++) {
-		if (!covered[i] && (counts[i].sig & sig) == sig)
+		if (!(covered && covered[i]) && (counts[i].sig & sig) == sig)
 			n += counts[i].n;
 	}
 	return n;
@@ -705,6 +714,37 @@ static uint32_t bf_sigs_merge(uint32_t *sigs, uint32_t n)
 	return m;
 }
 
+/*
+ * Every group whose fields hold another's merged, the groups then ordered
+ * by how many rules are narrow in their fields, fewest first: a rule
+ * narrow in the fields of several (an ACL's, narrow in destination and
+ * source, where destination and source have groups of their own) joins
+ * the one that covers the fewest rules, whose cuts then copy the fewest
+ * rules wide in the joiner's other fields. Two walks less for every
+ * packet, in the ACL, for larger trees: the cost model decides.
+ */
+static uint32_t bf_sigs_merge_all(const struct bf_cls_builder *b, uint32_t *sigs, uint32_t n)
+{
+	uint64_t cover[BF_CLS_MAX_TREES];
+
+	n = bf_sigs_merge(sigs, n);
+	for (uint32_t i = 0; i < n; i++)
+		cover[i] = bf_sig_cover(b->counts, b->nsig, NULL, sigs[i]);
+	/* Insertion sort: a few groups. */
+	for (uint32_t i = 1; i < n; i++) {
+		for (uint32_t j = i; j > 0 && cover[j] < cover[j - 1]; j--) {
+			uint64_t c = cover[j];
+			uint32_t s = sigs[j];
+
+			cover[j] = cover[j - 1];
+			sigs[j] = sigs[j - 1];
+			cover[j - 1] = c;
+			sigs[j - 1] = s;
+		}
+	}
+	return n;
+}
+
 static int bf_cls_groups(struct bf_cls_builder *b, uint32_t *group, uint32_t *sigs,
 			 uint32_t *ngroups)
 {
@@ -725,9 +765,11 @@ static int bf_cls_groups(struct bf_cls_builder *b, uint32_t *group, uint32_t *si
 		if (b->counts[i].sig && b->counts[i].n >= bf_cls_tree_min(b->nrules))
 			sigs[nkept++] = b->counts[i].sig;
 	}
-	if (b->merge)
+	if (b->merge == BF_CLS_MERGE_KEPT)
 		nkept = bf_sigs_merge(sigs, nkept);
 	nkept = bf_cls_pick_sigs(b, b->counts, b->nsig, sigs, nkept);
+	if (b->merge == BF_CLS_MERGE_ALL)
+		nkept = bf_sigs_merge_all(b, sigs, nkept);
 	/* The catch-all. */
 	sigs[nkept++] = 0;
 
@@ -919,7 +961,11 @@ static int bf_cls_consider(struct bf_cls_builder *b, const uint32_t *group, cons
 		return r;
 	bf_dbg("classifier with %u trees for the largest groups%s%s: %u trees, %u nodes, "
 	       "%u list entries",
-	       b->exact, b->merge ? ", merged" : "", wide ? ", wide cuts" : "", next.ntrees,
+	       b->exact,
+	       b->merge == BF_CLS_MERGE_ALL	 ? ", all merged" :
+	       b->merge == BF_CLS_MERGE_KEPT ? ", merged" :
+					       "",
+	       wide ? ", wide cuts" : "", next.ntrees,
 	       next.nnodes, next.nlist);
 	/* The first needs no rating until there is a second. */
 	if (!cls->nodes) {
@@ -973,7 +1019,8 @@ static int bf_cls_pick(struct bf_cls_builder *b, const struct bf_rule_test *test
 		       struct bf_cls *cls)
 {
 	_cleanup_free_ uint32_t *group = malloc((b->nrules + 1) * sizeof(*group));
-	uint32_t tried[2 * BF_CLS_EXACT_TREES][BF_CLS_MAX_TREES], ntried[2 * BF_CLS_EXACT_TREES];
+	uint32_t tried[_BF_CLS_MERGE_MAX * BF_CLS_EXACT_TREES][BF_CLS_MAX_TREES];
+	uint32_t ntried[_BF_CLS_MERGE_MAX * BF_CLS_EXACT_TREES];
 	uint64_t best_cost = UINT64_MAX;
 	uint32_t ndone = 0;
 	int r = 0;
@@ -981,14 +1028,17 @@ static int bf_cls_pick(struct bf_cls_builder *b, const struct bf_rule_test *test
 	if (!group)
 		return -ENOMEM;
 	memset(cls, 0, sizeof(*cls));
-	for (uint32_t v = 0; v < 2 * BF_CLS_EXACT_TREES && !r; v++) {
-		uint32_t exact = BF_CLS_EXACT_TREES - v / 2, *sigs = tried[ndone], ngroups;
+	for (uint32_t v = 0; v < _BF_CLS_MERGE_MAX * BF_CLS_EXACT_TREES && !r; v++) {
+		/* Every group merged last: the largest trees, built
+		 * against the cap of the best of the others. */
+		uint32_t exact = BF_CLS_EXACT_TREES - v % BF_CLS_EXACT_TREES, *sigs = tried[ndone];
+		uint32_t ngroups;
 		bool seen = false;
 
 		if (exact == 1 && b->nrules >= BF_CLS_ONE_EXACT_MAX && ndone)
-			break;
+			continue;
 		b->exact = exact;
-		b->merge = v % 2;
+		b->merge = v / BF_CLS_EXACT_TREES;
 		r = bf_cls_groups(b, group, sigs, &ngroups);
 		for (uint32_t i = 0; !r && i < ndone && !seen; i++)
 			seen = ntried[i] == ngroups &&
