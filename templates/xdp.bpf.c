@@ -37,7 +37,10 @@ int BF_PROG_NAME(struct xdp_md *ctx)
 	struct bf_run run = {};
 
 	run.h = ctx;
-	run.pkt.len = bpf_xdp_get_buff_len(ctx);
+	/* Not an xdp.frags program: the kernel hands it the whole frame in
+	 * one buffer, so the frame's length is where its data ends, with no
+	 * helper call. */
+	run.pkt.len = (__u32)((long)ctx->data_end - (long)ctx->data);
 	run.pkt.ifindex = bpf_htonl(ctx->ingress_ifindex);
 	if (bf_cfg.nrules)
 		bf_parse_eth(ctx, &run);
