@@ -3,8 +3,10 @@
  * Direct packet access for the templates whose context has data and
  * data_end (XDP, TC): the parser reads the Ethernet, IP and transport
  * headers in place, a helper call each costing more than the rest of the
- * parse. What lies beyond the first buffer (multi-buffer XDP frames,
- * non-linear skbs) still goes through the template's bf_load() helper.
+ * parse. What lies beyond the first buffer (non-linear skbs; the XDP
+ * template, no xdp.frags program, gets frames whole, but a header past
+ * data_end is read the same way) still goes through the template's
+ * bf_load() helper.
  *
  * BF_DIRECT_LOADERS(type) defines, for a context @type with a bf_load():
  * - bf_hdr_ptr(): where headers at offsets the verifier follows closely
