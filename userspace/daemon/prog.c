@@ -38,8 +38,9 @@ static const char *const bf_map_secs[_BF_MAP_MAX] = {
 	[BF_MAP_RULE_TESTS] = ".data.cls_tests",
 };
 
-/* A chain translated for its maps, before load: the classifier is built
- * from the matcher records and sizes two of the maps. */
+/* A chain translated for its maps, before load: the rule and matcher
+ * records, the rule tests and the classifier built from them, which are
+ * written into the object's data sections (bf_prog_set_table()). */
 struct bf_prog_recs {
 	struct bf_rule_rec *rules;
 	struct bf_matcher_rec *matchers;
@@ -107,10 +108,10 @@ static size_t bf_log_size(const struct bf_chain *chain)
 }
 
 /*
- * A table, @n entries of @size bytes at @values: the single
- * value of its map, sized and written before load, so libbpf creates the
- * map with it (one copy, and no update after). A table of no entries
- * still has one, zeroed: a map value can't be empty.
+ * A table, @n entries of @size bytes at @values: the single value of its
+ * map, sized and written before load, so libbpf creates the map with it
+ * (one copy, and no update after). A table of no entries still has one,
+ * zeroed: a map value can't be empty.
  */
 static int bf_prog_set_table(struct bpf_map *map, const void *values, uint32_t n, size_t size)
 {
