@@ -15,7 +15,6 @@
 #include "e2e.h"
 #include "lib/helper.h"
 
-/* Output of a shell command, NULL if it failed. */
 /* The packets the rule of key 0 counted, over every CPU, in bpftool's JSON
  * dump of a per-CPU counters map: the packets may be spread over CPUs. */
 static long inspect_rule0_packets(const char *dump)
@@ -33,6 +32,7 @@ static long inspect_rule0_packets(const char *dump)
 	return total;
 }
 
+/* Output of a shell command, NULL if it failed. */
 static char *inspect_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static char *inspect_run(const char *fmt, ...)

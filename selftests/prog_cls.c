@@ -1375,7 +1375,8 @@ static bool acl_chain(const struct bench_acl *acl, struct gen *g)
 	return gen_ok(g) && ASSERT_EQ(g->nrules, acl->n, "rules written");
 }
 
-/* Whether rule @r is narrow (bf_cls_sig()) in the port range [lo, hi]. */
+/* Whether a port range [lo, hi] is narrow, as bf_cls_sig() has it: at
+ * most half of the field's 16 bits free. */
 static bool acl_port_narrow(uint16_t lo, uint16_t hi)
 {
 	return hi - lo < 256;
@@ -1405,11 +1406,6 @@ static void acl_check_trees(const struct bf_cls *cls, const uint8_t *trees,
 		    "the builder no longer merges their groups, or the cost model prefers "
 		    "otherwise",
 		    full, tree_of(trees, full), addrs, tree_of(trees, addrs));
-}
-
-static void acl_addr(uint32_t a, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
 BF_TEST(prog_cls_acl)
@@ -1450,8 +1446,8 @@ BF_TEST(prog_cls_acl)
 			continue;
 		if (!ASSERT_TRUE(r == 0, "packet %u: none built: %s", i, strerror(-r)))
 			break;
-		acl_addr(p.src, src, sizeof(src));
-		acl_addr(p.dst, dst, sizeof(dst));
+		addr_str(p.src, src, sizeof(src));
+		addr_str(p.dst, dst, sizeof(dst));
 		spec.proto = p.proto;
 		spec.sport = p.sport;
 		spec.dport = p.dport;

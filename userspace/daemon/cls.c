@@ -65,6 +65,12 @@ enum {
 	BF_CLS_MERGE_ALL,
 	_BF_CLS_MERGE_MAX,
 };
+
+static const char *const bf_cls_merge_names[_BF_CLS_MERGE_MAX] = {
+	[BF_CLS_MERGE_NONE] = "",
+	[BF_CLS_MERGE_KEPT] = ", merged",
+	[BF_CLS_MERGE_ALL] = ", all merged",
+};
 /* The cost model's weights, about the nanoseconds each takes: a tree (its
  * leaf's filters and head), a level walked, a candidate's test (struct
  * bf_rule_test), a candidate's matchers run when its test is not exact. */
@@ -961,11 +967,7 @@ static int bf_cls_consider(struct bf_cls_builder *b, const uint32_t *group, cons
 		return r;
 	bf_dbg("classifier with %u trees for the largest groups%s%s: %u trees, %u nodes, "
 	       "%u list entries",
-	       b->exact,
-	       b->merge == BF_CLS_MERGE_ALL	 ? ", all merged" :
-	       b->merge == BF_CLS_MERGE_KEPT ? ", merged" :
-					       "",
-	       wide ? ", wide cuts" : "", next.ntrees,
+	       b->exact, bf_cls_merge_names[b->merge], wide ? ", wide cuts" : "", next.ntrees,
 	       next.nnodes, next.nlist);
 	/* The first needs no rating until there is a second. */
 	if (!cls->nodes) {
